@@ -1,0 +1,42 @@
+// End-to-end tests: the production build served by `vite preview`, driven in Debian's chromium.
+import { defineConfig } from '@playwright/test';
+
+// Playwright cannot download its own browsers here; the system chromium (apt-get install chromium) is used.
+const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const baseArgs = [
+  '--no-sandbox', // required as root
+  '--disable-background-networking', // the machine's network is closed; these avoid refused connections
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
+
+export default defineConfig({
+  testDir: './e2e',
+  timeout: 180_000,
+  expect: { timeout: 30_000 },
+  workers: 1, // two cores, and SwiftShader WebGPU is CPU-bound
+  retries: 0,
+  reporter: [['list']],
+  use: { browserName: 'chromium', headless: true, baseURL: 'http://127.0.0.1:4173' },
+  projects: [
+    {
+      // WebGPU through SwiftShader (the only adapter on a machine without a GPU).
+      name: 'webgpu',
+      testIgnore: /no-webgpu\.spec\.ts/,
+      use: { launchOptions: { executablePath, args: [...baseArgs, '--enable-unsafe-webgpu'] } },
+    },
+    {
+      // Without the flag Linux Chromium exposes no adapter: the WASM fallback path.
+      name: 'no-webgpu',
+      testMatch: /no-webgpu\.spec\.ts/,
+      use: { launchOptions: { executablePath, args: baseArgs } },
+    },
+  ],
+  webServer: {
+    command: 'npm run build && npx vite preview',
+    url: 'http://127.0.0.1:4173/',
+    reuseExistingServer: !process.env.CI,
+    timeout: 180_000,
+  },
+});

@@ -1,0 +1,76 @@
+// Errors that cross a boundary (worker → page, core → CLI) carry a stable code, a message for people and details.
+
+export const ERROR_CODES = [
+  // .pth reader
+  'E_CHECKPOINT_TRUNCATED',
+  'E_NOT_ZIP',
+  'E_NOT_CHECKPOINT',
+  'E_LEGACY_CHECKPOINT',
+  'E_ZIP_UNSUPPORTED',
+  'E_PICKLE_FORBIDDEN_GLOBAL',
+  'E_PICKLE_INVALID',
+  'E_BIG_ENDIAN',
+  'E_UNSUPPORTED_DTYPE',
+  // state-dict validation
+  'E_WRONG_CHECKPOINT_KIND',
+  'E_UNKNOWN_CHECKPOINT_KIND',
+  'E_MISSING_KEYS',
+  'E_UNEXPECTED_KEYS',
+  'E_SHAPE_MISMATCH',
+  'E_UNSUPPORTED_ARCHITECTURE',
+  // generic
+  'E_IO',
+  'E_ABORTED',
+  'E_INTERNAL',
+  // .npy reader, ONNX graph builder
+  'E_NPY_INVALID',
+  'E_GRAPH_INVALID',
+  'E_GRAPH_UNSUPPORTED_OP',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/** Plain-object form that survives structured clone (postMessage / comlink). */
+export interface SerializedVarError {
+  readonly name: 'VarError';
+  readonly code: ErrorCode;
+  readonly message: string;
+  readonly details?: Readonly<Record<string, unknown>>;
+}
+
+export class VarError extends Error {
+  override readonly name = 'VarError';
+  readonly code: ErrorCode;
+  readonly details: Readonly<Record<string, unknown>> | undefined;
+
+  constructor(code: ErrorCode, message: string, details?: Record<string, unknown>, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.details = details;
+  }
+
+  toJSON(): SerializedVarError {
+    return this.details === undefined
+      ? { name: 'VarError', code: this.code, message: this.message }
+      : { name: 'VarError', code: this.code, message: this.message, details: this.details };
+  }
+
+  static fromJSON(value: SerializedVarError): VarError {
+    return new VarError(value.code, value.message, value.details ? { ...value.details } : undefined);
+  }
+
+  static isSerialized(value: unknown): value is SerializedVarError {
+    return (
+      typeof value === 'object' &&
+      value !== null &&
+      (value as { name?: unknown }).name === 'VarError' &&
+      typeof (value as { code?: unknown }).code === 'string' &&
+      (ERROR_CODES as readonly string[]).includes((value as { code: string }).code)
+    );
+  }
+}
+
+/** True when `error` is a VarError with the given code (works across realms, unlike instanceof). */
+export function hasErrorCode(error: unknown, code: ErrorCode): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === code;
+}
