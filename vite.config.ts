@@ -1,4 +1,5 @@
 // Vite config for the app (index.html at the root, the engine in a module worker).
+import { resolve } from 'node:path';
 import { defineConfig } from 'vite';
 
 // Multi-threaded WASM needs cross-origin isolation on EVERY response, worker scripts included
@@ -14,5 +15,13 @@ export default defineConfig({
   worker: { format: 'es' },
   // ORT ships its own wasm next to its .mjs; pre-bundling would move the .mjs away from the wasm.
   optimizeDeps: { exclude: ['onnxruntime-web'] },
-  build: { target: 'es2022', outDir: 'dist', sourcemap: true },
+  build: {
+    target: 'es2022',
+    outDir: 'dist',
+    sourcemap: true,
+    rollupOptions: {
+      // The app, and the ORT lab developer page used by the WebGPU parity tests and browser benchmarks.
+      input: { main: resolve(import.meta.dirname, 'index.html'), lab: resolve(import.meta.dirname, 'ort-lab.html') },
+    },
+  },
 });

@@ -1,0 +1,78 @@
+// Node side of the ORT lab: send a model and feeds to the lab page, decode what comes back.
+import type { Page } from '@playwright/test';
+import type { LabBackend, LabRunRequest, LabRunResult, LabTensor } from '../src/shared/lab-api';
+
+export type HostTensor = Float32Array | Int32Array | BigInt64Array;
+
+export function labTensor(data: HostTensor, dims: readonly number[]): LabTensor {
+  const type = data instanceof Float32Array ? 'float32' : data instanceof Int32Array ? 'int32' : 'int64';
+  return { type, dims, data: Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('base64') };
+}
+
+export function hostTensor(t: LabTensor): Float32Array {
+  const bytes = Buffer.from(t.data, 'base64');
+  if (t.type !== 'float32') throw new Error(`expected float32 output, got ${t.type}`);
+  return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+}
+
+export async function openLab(page: Page): Promise<void> {
+  await page.goto('/ort-lab.html');
+  await page.getByTestId('lab.status').getByText('ready').waitFor();
+}
+
+export interface LabModel {
+  readonly model: Uint8Array;
+  readonly externalData?: ReadonlyMap<string, Uint8Array>;
+}
+
+export interface LabRun extends LabRunResult {
+  /** ORT's node-placement lines for this session ("All nodes placed on [JsExecutionProvider]. Number of nodes: 2"). */
+  readonly placement: readonly string[];
+  /** Execution providers that ORT reported nodes on. */
+  readonly providers: readonly string[];
+}
+
+export async function runInLab(
+  page: Page,
+  m: LabModel,
+  feeds: Record<string, LabTensor>,
+  backend: LabBackend,
+  timedRuns = 0,
+): Promise<LabRun> {
+  const request: LabRunRequest = {
+    model: Buffer.from(m.model).toString('base64'),
+    externalData: [...(m.externalData ?? new Map<string, Uint8Array>())].map(([path, data]) => ({
+      path,
+      data: Buffer.from(data).toString('base64'),
+    })),
+    feeds,
+    backend,
+    timedRuns,
+  };
+  // The worker's console reaches the page's console events; ORT logs placement there at verbose level.
+  const placement: string[] = [];
+  const listen = (msg: { text(): string }) => {
+    const text = msg.text();
+    if (/placed on \[/.test(text)) placement.push(text.replace(/^.*\] +/, '').trim());
+  };
+  page.on('console', listen);
+  try {
+    const result = await page.evaluate(async (req) => {
+      if (!window.ortLab) throw new Error('ORT lab is not loaded');
+      return window.ortLab.run(req);
+    }, request);
+    const providers = [
+      ...new Set(placement.flatMap((l) => [...l.matchAll(/placed on \[(\w+)\]/g)].map((m) => m[1] ?? ''))),
+    ];
+    return { ...result, placement, providers };
+  } finally {
+    page.off('console', listen);
+  }
+}
+
+export function maxAbsDiff(a: Float32Array, b: Float32Array): number {
+  if (a.length !== b.length) throw new Error(`length mismatch: ${a.length} vs ${b.length}`);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs((a[i] ?? 0) - (b[i] ?? 0)));
+  return m;
+}

@@ -1,0 +1,32 @@
+// Contract of the ORT lab worker: run one ONNX model on a chosen backend and report what ran where.
+
+export type LabBackend = 'webgpu' | 'wasm';
+export type LabDataType = 'float32' | 'int32' | 'int64';
+
+/** A tensor in transit; `data` is base64 so the same object can cross Playwright's evaluate boundary. */
+export interface LabTensor {
+  readonly type: LabDataType;
+  readonly dims: readonly number[];
+  readonly data: string;
+}
+
+export interface LabRunRequest {
+  readonly model: string;
+  readonly externalData?: readonly { readonly path: string; readonly data: string }[];
+  readonly feeds: Readonly<Record<string, LabTensor>>;
+  readonly backend: LabBackend;
+  /** Runs timed after the first (warm-up) run; 0 = run once. */
+  readonly timedRuns?: number;
+}
+
+export interface LabRunResult {
+  readonly outputs: Readonly<Record<string, LabTensor>>;
+  readonly webgpuAdapter: string | null;
+  readonly sessionMs: number;
+  readonly firstRunMs: number;
+  readonly timedRunMs: readonly number[];
+}
+
+export interface OrtLab {
+  run(request: LabRunRequest): Promise<LabRunResult>;
+}
