@@ -58,8 +58,10 @@ export async function runInLab(
   page.on('console', listen);
   try {
     const result = await page.evaluate(async (req) => {
-      if (!window.ortLab) throw new Error('ORT lab is not loaded');
-      return window.ortLab.run(req);
+      // src/lab/main.ts puts a comlink proxy of the lab worker on window.
+      const lab = (window as unknown as { ortLab?: { run(r: LabRunRequest): Promise<LabRunResult> } }).ortLab;
+      if (!lab) throw new Error('ORT lab is not loaded');
+      return lab.run(req);
     }, request);
     const providers = [
       ...new Set(placement.flatMap((l) => [...l.matchAll(/placed on \[(\w+)\]/g)].map((m) => m[1] ?? ''))),
