@@ -1,0 +1,167 @@
+import { decode as decodePng } from 'fast-png';
+import type * as ort from 'onnxruntime-web';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hasErrorCode } from '../../shared/errors';
+import type { VqvaeConfig } from '../model/vqvae-config';
+import { expectedVqvaeKeys, readVqvaeConfig } from '../model/vqvae-config';
+import { decodeModel, initializerBytes, opCounts } from '../onnx/model-info';
+import { assertWebGpuOps } from '../onnx/webgpu-ops';
+import { buildQuantizerGraph } from './quantizer';
+import { scaleOffsets } from './scale-resample';
+import { createSession, f32, fixtureBytes, loadNpy, maxAbsDiff, runQuantizerChain, tinyVae } from './testing/ort-node';
+import { buildVqvaeDecoderGraph } from './vqvae-decoder';
+import type { WeightProvider } from './weight-provider';
+import { checkpointWeights } from './weight-provider';
+
+const PATCH_NUMS = [1, 2, 3, 4, 5, 6, 8, 10, 13, 16];
+const IMAGE = 3 * 256 * 256;
+
+describe('VQVAE decoder graph (tiny_vae.pth)', () => {
+  let weights: WeightProvider;
+  let config: VqvaeConfig;
+  let decoder: ort.InferenceSession;
+  let quantizer: ort.InferenceSession;
+  let decoderModel: Uint8Array;
+  const report: Record<string, number | string> = {};
+
+  beforeAll(async () => {
+    const checkpoint = await tinyVae();
+    weights = checkpointWeights(checkpoint);
+    // The architecture comes from the state dict: fixtures/README.md §1, ch 32, ch_mult (1,1,1,1,2).
+    config = await readVqvaeConfig(checkpoint);
+    expect(config).toMatchObject({ ch: 32, chMult: [1, 1, 1, 1, 2], numResBlocks: 2, zChannels: 32, phiCount: 4 });
+    // External data here, so the parity tests also cover the path the browser uses.
+    const built = await buildVqvaeDecoderGraph(weights, config, { externalData: { location: 'vqvae-decoder.data' } });
+    decoderModel = built.model;
+    decoder = await createSession(built);
+    quantizer = await createSession(await buildQuantizerGraph(weights, { ...config, patchNums: PATCH_NUMS }));
+  });
+
+  afterAll(async () => {
+    console.info(`decoder parity: ${JSON.stringify(report)}`);
+    await decoder?.release();
+    await quantizer?.release();
+  });
+
+  async function decodeImage(fHat: Float32Array, batch: number, h = 16, w = 16): Promise<ort.Tensor> {
+    const out = await decoder.run({ f_hat: f32(fHat, [batch, 32, h, w]) });
+    return out.image as ort.Tensor;
+  }
+
+  it('uses only WebGPU ops: GroupNorm as InstanceNormalization, no GroupNormalization', () => {
+    assertWebGpuOps(decoderModel);
+    const counts = opCounts(decodeModel(decoderModel));
+    expect(counts.has('GroupNormalization')).toBe(false);
+    // 2 per ResBlock (3 mid-level + 5 levels × 3 = 17 blocks… mid has 2), 1 per AttnBlock (1 mid + 3), norm_out.
+    const resBlocks = 2 + 5 * 3;
+    const attnBlocks = 1 + 3;
+    expect(counts.get('InstanceNormalization')).toBe(2 * resBlocks + attnBlocks + 1);
+    expect(counts.get('Resize')).toBe(4);
+    expect(counts.get('Softmax')).toBe(attnBlocks);
+  });
+
+  it('decodes any latent size (symbolic h, w) to 16× the size', async () => {
+    const image = await decodeImage(new Float32Array(32 * 2 * 3).fill(0.1), 1, 2, 3);
+    expect(image.dims).toEqual([1, 3, 32, 48]);
+    const data = image.data as Float32Array;
+    expect(data.every((v) => v >= 0 && v <= 1)).toBe(true);
+  });
+
+  it('case c: ids → quantizer chain → decoder matches c_image_pm1 (range [−1, 1])', async () => {
+    const golden = loadNpy('c_image_pm1.npy', 'float32');
+    expect(golden.shape).toEqual([1, 3, 256, 256]);
+    const { fHats } = await runQuantizerChain(quantizer, loadNpy('c_ids.npy', 'int32').data, 1, PATCH_NUMS, 4, 32);
+    const image = (await decodeImage(fHats[9] as Float32Array, 1)).data as Float32Array;
+    const err = maxAbsDiff(
+      image.map((v) => 2 * v - 1),
+      golden.data,
+    );
+    // The decoder alone, from the golden f_hat.
+    const goldenFhat = loadNpy('c_fhat.npy', 'float32').data.slice(9 * 32 * 256);
+    const alone = (await decodeImage(goldenFhat, 1)).data as Float32Array;
+    const errAlone = maxAbsDiff(
+      alone.map((v) => 2 * v - 1),
+      golden.data,
+    );
+    report['c image [-1,1] end-to-end'] = err;
+    report['c image [-1,1] decoder alone'] = errAlone;
+    expect(err).toBeLessThanOrEqual(1e-3);
+    expect(errAlone).toBeLessThanOrEqual(1e-3);
+  });
+
+  it.each(['a_cfg4', 'a_cfg0'])(
+    '%s: 3 rows decoded in one batch match the golden PNG (and image.npy)',
+    async (name) => {
+      const { length: L } = scaleOffsets(PATCH_NUMS);
+      const ids = loadNpy(`${name}_ids.npy`, 'int32');
+      expect(ids.shape).toEqual([3, L]);
+      const { fHats } = await runQuantizerChain(quantizer, ids.data, 3, PATCH_NUMS, 4, 32);
+      const image = (await decodeImage(fHats[9] as Float32Array, 3)).data as Float32Array;
+
+      // The PNG: 256 × 768 RGB, the 3 images side by side, uint8(x·255) truncated.
+      const png = decodePng(fixtureBytes(`${name}_image.png`));
+      expect([png.width, png.height, png.channels, png.depth]).toEqual([768, 256, 3, 8]);
+      let differing = 0;
+      let maxByteDiff = 0;
+      for (let row = 0; row < 3; row++) {
+        for (let c = 0; c < 3; c++) {
+          for (let y = 0; y < 256; y++) {
+            for (let x = 0; x < 256; x++) {
+              const v = image[row * IMAGE + c * 65536 + y * 256 + x] as number;
+              const ours = Math.trunc(Math.fround(v * 255));
+              const theirs = png.data[(y * 768 + row * 256 + x) * 3 + c] as number;
+              const diff = Math.abs(ours - theirs);
+              if (diff > 0) differing++;
+              maxByteDiff = Math.max(maxByteDiff, diff);
+            }
+          }
+        }
+      }
+      report[`${name} PNG bytes differing (of ${3 * IMAGE})`] = differing;
+      report[`${name} PNG max byte diff`] = maxByteDiff;
+      expect(maxByteDiff).toBeLessThanOrEqual(2);
+
+      if (name === 'a_cfg4') {
+        const golden = loadNpy('a_cfg4_image.npy', 'float32');
+        expect(golden.shape).toEqual([1, 3, 256, 256]);
+        const err = maxAbsDiff(image.subarray(0, IMAGE), golden.data);
+        report['a_cfg4 image [0,1] row 0'] = err;
+        expect(err).toBeLessThanOrEqual(1e-3);
+      }
+    },
+  );
+
+  it('builds the real vae_ch160v4096z32 decoder: every official decoder key used once, with its shape', async () => {
+    const ch160: VqvaeConfig = { ...config, ch: 160, chMult: [1, 1, 2, 2, 4] };
+    const expected = expectedVqvaeKeys(ch160);
+    const requested: string[] = [];
+    const zeros: WeightProvider = {
+      async get(name, shape) {
+        expect(expected.get(name)?.shape).toEqual(shape);
+        requested.push(name);
+        return new Float32Array(shape.reduce((a, b) => a * b, 1));
+      },
+    };
+    const built = await buildVqvaeDecoderGraph(zeros, ch160, { externalData: { location: 'd.data' } });
+    const needed = [...expected.keys()].filter((k) => k.startsWith('decoder.') || k.startsWith('post_quant_conv.'));
+    expect([...requested].sort()).toEqual(needed.sort());
+    const model = decodeModel(built.model);
+    assertWebGpuOps(model);
+    // var.md §2.3: decoder 64,653,923 + post_quant_conv 9,248 parameters, all float32; only the small shape/scalar
+    // constants and sub-KiB biases stay inline.
+    // Auto-named constants carry a '/const_' suffix; weights keep their state-dict names.
+    const weights = model.graph?.initializer?.filter((t) => !t.name?.includes('const_')) ?? [];
+    const weightModel = { graph: { initializer: weights } };
+    const bytes = initializerBytes(weightModel);
+    expect(bytes.inline + bytes.external).toBe((64_653_923 + 9_248) * 4);
+    expect(bytes.inline).toBeLessThan(64 * 1024);
+    expect(opCounts(model).get('Conv')).toBe(51); // one more than tiny: a second nin_shortcut (640→320, 320→160)
+  });
+
+  it('rejects a checkpoint whose shapes do not fit the config (E_SHAPE_MISMATCH)', async () => {
+    const wrong = { ...config, ch: 64 };
+    await expect(buildVqvaeDecoderGraph(weights, wrong)).rejects.toSatisfy((e: unknown) =>
+      hasErrorCode(e, 'E_SHAPE_MISMATCH'),
+    );
+  });
+});
