@@ -2,10 +2,18 @@
 import type { Page } from '@playwright/test';
 import type { LabBackend, LabRunRequest, LabRunResult, LabTensor } from '../src/shared/lab-api';
 
-export type HostTensor = Float32Array | Int32Array | BigInt64Array;
+/** Host arrays by ONNX type; a Uint8Array is sent as bool. */
+export type HostTensor = Float32Array | Int32Array | BigInt64Array | Uint8Array;
 
 export function labTensor(data: HostTensor, dims: readonly number[]): LabTensor {
-  const type = data instanceof Float32Array ? 'float32' : data instanceof Int32Array ? 'int32' : 'int64';
+  const type =
+    data instanceof Float32Array
+      ? 'float32'
+      : data instanceof Int32Array
+        ? 'int32'
+        : data instanceof Uint8Array
+          ? 'bool'
+          : 'int64';
   return { type, dims, data: Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('base64') };
 }
 

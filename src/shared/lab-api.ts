@@ -1,7 +1,7 @@
 // Contract of the ORT lab worker: run one ONNX model on a chosen backend and report what ran where.
 
 export type LabBackend = 'webgpu' | 'wasm';
-export type LabDataType = 'float32' | 'int32' | 'int64';
+export type LabDataType = 'float32' | 'int32' | 'int64' | 'bool';
 
 /** A tensor in transit; `data` is base64 so the same object can cross Playwright's evaluate boundary. */
 export interface LabTensor {

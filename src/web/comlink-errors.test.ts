@@ -20,7 +20,7 @@ describe('installVarErrorTransfer', () => {
   it('rethrows a VarError with its code and details on the calling side', async () => {
     installVarErrorTransfer();
     const remote = connect({
-      fail(): never {
+      fail(): void {
         throw new VarError('E_CHECKPOINT_TRUNCATED', 'var_d16.pth is truncated', { size: 10 });
       },
     });
@@ -36,7 +36,7 @@ describe('installVarErrorTransfer', () => {
   it('still passes plain errors through as Error with their message', async () => {
     installVarErrorTransfer();
     const remote = connect({
-      fail(): never {
+      fail(): void {
         throw new TypeError('boom');
       },
     });

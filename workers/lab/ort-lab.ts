@@ -30,11 +30,13 @@ function toOrtTensor(t: LabTensor): ort.Tensor {
       return new ort.Tensor('int32', new Int32Array(buffer), dims);
     case 'int64':
       return new ort.Tensor('int64', new BigInt64Array(buffer), dims);
+    case 'bool':
+      return new ort.Tensor('bool', new Uint8Array(buffer), dims);
   }
 }
 
 async function fromOrtTensor(t: ort.Tensor): Promise<LabTensor> {
-  const data = (await t.getData()) as Float32Array | Int32Array | BigInt64Array;
+  const data = (await t.getData()) as Float32Array | Int32Array | BigInt64Array | Uint8Array;
   const type = t.type as LabDataType;
   return { type, dims: [...t.dims], data: toBase64(new Uint8Array(data.buffer, data.byteOffset, data.byteLength)) };
 }

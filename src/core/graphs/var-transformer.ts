@@ -1,0 +1,316 @@
+// The VAR transformer as one ONNX graph that computes one scale per run, with a KV cache (models/var.py, basic_var.py).
+//
+// One run = one scale for the conditional and unconditional halves together (batch 2B). The caller feeds the
+// previous run's present_* outputs back as past_* inputs (on the GPU), so shapes are symbolic and one graph serves
+// every scale. Names echo the reference: x_BLC, cond_BD, logits_BlV, scale_mul_1H11, lvl_pos.
+
+import { VarError } from '../../shared/errors';
+import type { GraphBuilder } from '../onnx/graph-builder';
+import type { WeightProvider } from './weight-provider';
+
+/** What the graph needs of the inferred VAR config (src/core/model/var-config.ts). */
+export interface VarGraphConfig {
+  readonly depth: number;
+  readonly width: number;
+  readonly heads: number;
+  readonly patchNums: readonly number[];
+  readonly numClasses: number;
+  readonly vocabSize: number;
+  readonly cvae: number;
+  readonly sharedAdaLN: boolean;
+  /** FFN hidden width (4·width in every released model). */
+  readonly mlpHidden?: number;
+}
+
+/** How attention is written: plain MatMul + Softmax, or com.microsoft MultiHeadAttention with past/present. */
+export type AttentionKind = 'matmul' | 'mha';
+
+export interface VarTransformerOptions {
+  readonly attention?: AttentionKind;
+}
+
+/** Graph input/output names, shared by the exporter and the generation loop. */
+export const VAR_IO = {
+  /** (2B,) int64: class labels of both halves (cond rows, then the null class numClasses for the uncond rows). */
+  labels: 'labels_2B',
+  /**
+   * (B, l, Cvae) float32: word_embed input of this scale (the quantizer's area-downsampled f_hat, fed straight from
+   * its output); the graph repeats it for the uncond half (`x.repeat(2, 1, 1)`). Ignored (zeros) at the first scale.
+   */
+  nextInput: 'next_input_BlCvae',
+  /** (1,) int64: index of this scale's first token in the L-token sequence (`begin[si]`). */
+  tokenBegin: 'token_begin',
+  /** (1,) int64: one past this scale's last token (`begin[si] + pn²`); given rather than computed, so no shape
+   * arithmetic runs on the CPU between GPU kernels. */
+  tokenEnd: 'token_end',
+  /** (1,) bool: true at the first scale, where the tokens are the class (sos) embedding instead of word_embed. */
+  isFirst: 'is_first',
+  logits: 'logits_BlV',
+  pastKey: (i: number) => `past_key_${i}`,
+  pastValue: (i: number) => `past_value_${i}`,
+  presentKey: (i: number) => `present_key_${i}`,
+  presentValue: (i: number) => `present_value_${i}`,
+} as const;
+
+const LN_EPS = 1e-6;
+/** F.normalize's eps. */
+const NORMALIZE_EPS = 1e-12;
+/** torch.log(torch.tensor(100.)): the clamp of the attention temperature. */
+const LOG_100 = Math.log(100);
+
+/**
+ * Adds the VAR transformer to `g` (inputs, weights, nodes, outputs). Weights are read by state-dict name; shapes are
+ * checked by the provider.
+ */
+export async function buildVarTransformer(
+  g: GraphBuilder,
+  config: VarGraphConfig,
+  weights: WeightProvider,
+  options: VarTransformerOptions = {},
+): Promise<void> {
+  if (config.sharedAdaLN) {
+    throw new VarError(
+      'E_UNSUPPORTED_ARCHITECTURE',
+      'Shared-AdaLN VAR models (VAR-d36-s) are not supported yet: only the 256px models d16, d20, d24 and d30 export.',
+    );
+  }
+  const attention = options.attention ?? 'matmul';
+  const C = config.width;
+  const H = config.heads;
+  const headDim = C / H;
+  if (!Number.isInteger(headDim))
+    throw new VarError('E_UNSUPPORTED_ARCHITECTURE', `width ${C} is not divisible by ${H} heads`);
+  const L = config.patchNums.reduce((s, pn) => s + pn * pn, 0);
+  const w = async (name: string, shape: number[]) =>
+    g.initializer(name, 'float32', shape, await weights.get(name, shape));
+  const wT = async (name: string, rows: number, cols: number) =>
+    g.initializer(`${name}^T`, 'float32', [cols, rows], transpose(await weights.get(name, [rows, cols]), rows, cols));
+
+  // ---- inputs
+  const labels = g.input(VAR_IO.labels, 'int64', ['B2']);
+  const nextInput = g.input(VAR_IO.nextInput, 'float32', ['B', 'l', config.cvae]);
+  const tokenBegin = g.input(VAR_IO.tokenBegin, 'int64', [1]);
+  const tokenEnd = g.input(VAR_IO.tokenEnd, 'int64', [1]);
+  const isFirst = g.input(VAR_IO.isFirst, 'bool', [1]);
+  const past = Array.from({ length: config.depth }, (_, i) => ({
+    key: g.input(VAR_IO.pastKey(i), 'float32', ['B2', H, 'past_l', headDim]),
+    value: g.input(VAR_IO.pastValue(i), 'float32', ['B2', H, 'past_l', headDim]),
+  }));
+
+  // ---- embeddings: cond_BD = class_emb(labels); tokens x_BLC = (sos + pos_start | word_embed(next_input)) + lvl_pos
+  const classEmb = await w('class_emb.weight', [config.numClasses + 1, C]);
+  const cond_BD = g.op('Gather', [classEmb, labels], { axis: 0 });
+  const lvlPos = await lvlPosTable(g, weights, config, L, C);
+  const lvlPos_1lC = g.op('Slice', [lvlPos, tokenBegin, tokenEnd, g.int64s([1])]);
+  const posStart = await w('pos_start', [1, 1, C]);
+  const sos_B1C = g.op('Add', [g.op('Unsqueeze', [cond_BD, g.int64s([1])]), posStart]);
+  const wordEmbed_BlC = g.op('Add', [
+    g.op('MatMul', [nextInput, await wT('word_embed.weight', C, config.cvae)]),
+    await w('word_embed.bias', [C]),
+  ]);
+  const wordEmbed = g.op('Concat', [wordEmbed_BlC, wordEmbed_BlC], { axis: 0 }); // same input for both halves
+  // At the first scale l = 1 and the caller feeds zeros as next_input; Where picks the sos path exactly.
+  const x0 = g.op('Where', [isFirst, sos_B1C, wordEmbed]);
+  let x_BLC = g.op('Add', [x0, lvlPos_1lC]);
+
+  // ---- blocks
+  const siluCond = silu(g, cond_BD);
+  const ones = g.constant('float32', [C], new Float32Array(C).fill(1));
+  for (let i = 0; i < config.depth; i++) {
+    x_BLC = await g.scope(`blocks.${i}`, async () => {
+      const p = `blocks.${i}`;
+      // ada_lin = Sequential(SiLU, Linear(C, 6C)); chunks gamma1, gamma2, scale1, scale2, shift1, shift2.
+      const ada = g.op('Add', [
+        g.op('MatMul', [siluCond, await wT(`${p}.ada_lin.1.weight`, 6 * C, C)]),
+        await w(`${p}.ada_lin.1.bias`, [6 * C]),
+      ]);
+      const ada_B16C = g.op('Reshape', [ada, g.int64s([-1, 1, 6, C])]);
+      const [gamma1, gamma2, scale1, scale2, shift1, shift2] = g
+        .node('Split', [ada_B16C, g.int64s([1, 1, 1, 1, 1, 1])], 6, { axis: 2 })
+        .map((chunk) => g.op('Squeeze', [chunk, g.int64s([2])])) as [string, string, string, string, string, string];
+
+      const attnIn = adaLN(g, x_BLC, ones, scale1, shift1);
+      const { out, presentKey, presentValue } = await selfAttention(
+        g,
+        attnIn,
+        past[i] as { key: string; value: string },
+        {
+          prefix: `${p}.attn`,
+          C,
+          H,
+          headDim,
+          layer: i,
+          attention,
+          w,
+          wT,
+          weights,
+        },
+      );
+      g.output(presentKey, 'float32', ['B2', H, 'total_l', headDim]);
+      g.output(presentValue, 'float32', ['B2', H, 'total_l', headDim]);
+      const x1 = g.op('Add', [x_BLC, g.op('Mul', [out, gamma1])]);
+
+      const ffnIn = adaLN(g, x1, ones, scale2, shift2);
+      const hidden = config.mlpHidden ?? 4 * C;
+      const fc1 = g.op('Add', [
+        g.op('MatMul', [ffnIn, await wT(`${p}.ffn.fc1.weight`, hidden, C)]),
+        await w(`${p}.ffn.fc1.bias`, [hidden]),
+      ]);
+      const fc2 = g.op('Add', [
+        g.op('MatMul', [geluTanh(g, fc1), await wT(`${p}.ffn.fc2.weight`, C, hidden)]),
+        await w(`${p}.ffn.fc2.bias`, [C]),
+      ]);
+      return g.op('Add', [x1, g.op('Mul', [fc2, gamma2])]);
+    });
+  }
+
+  // ---- head: AdaLNBeforeHead (scale, shift from SiLU(cond)), then Linear(C, V)
+  await g.scope('head', async () => {
+    const ada = g.op('Add', [
+      g.op('MatMul', [siluCond, await wT('head_nm.ada_lin.1.weight', 2 * C, C)]),
+      await w('head_nm.ada_lin.1.bias', [2 * C]),
+    ]);
+    const [scale, shift] = g
+      .node('Split', [g.op('Reshape', [ada, g.int64s([-1, 1, 2, C])]), g.int64s([1, 1])], 2, { axis: 2 })
+      .map((chunk) => g.op('Squeeze', [chunk, g.int64s([2])])) as [string, string];
+    const h = adaLN(g, x_BLC, ones, scale, shift);
+    g.op(
+      'Add',
+      [g.op('MatMul', [h, await wT('head.weight', config.vocabSize, C)]), await w('head.bias', [config.vocabSize])],
+      {},
+      { out: VAR_IO.logits },
+    );
+  });
+  g.output(VAR_IO.logits, 'float32', ['B2', 'l', config.vocabSize]);
+}
+
+/** lvl_pos = lvl_embed(lvl_1L) + pos_1LC, precomputed at export (1, L, C); lvl_1L is the scale id of each token. */
+async function lvlPosTable(
+  g: GraphBuilder,
+  weights: WeightProvider,
+  config: VarGraphConfig,
+  L: number,
+  C: number,
+): Promise<string> {
+  const lvlEmbed = await weights.get('lvl_embed.weight', [config.patchNums.length, C]);
+  const pos = await weights.get('pos_1LC', [1, L, C]);
+  const table = new Float32Array(L * C);
+  let token = 0;
+  config.patchNums.forEach((pn, si) => {
+    for (let t = 0; t < pn * pn; t++, token++) {
+      for (let c = 0; c < C; c++) {
+        // float32 add, as torch does (Math.fround of the exact sum of two float32 values = IEEE float32 addition).
+        table[token * C + c] = Math.fround((lvlEmbed[si * C + c] as number) + (pos[token * C + c] as number));
+      }
+    }
+  });
+  return g.initializer('lvl_pos', 'float32', [1, L, C], table);
+}
+
+/** LayerNorm without affine (eps 1e-6), then `ln(x)·(1 + scale) + shift` with per-row (2B, 1, C) modulation. */
+function adaLN(g: GraphBuilder, x_BLC: string, ones: string, scale_B1C: string, shift_B1C: string): string {
+  const ln = g.op('LayerNormalization', [x_BLC, ones], { axis: -1, epsilon: { float: LN_EPS } });
+  return g.op('Add', [g.op('Mul', [ln, g.op('Add', [scale_B1C, g.scalar(1)])]), shift_B1C]);
+}
+
+function silu(g: GraphBuilder, x: string): string {
+  return g.op('Mul', [x, g.op('Sigmoid', [x])]);
+}
+
+/** GELU, tanh approximation, as torch's `F.gelu(approximate='tanh')`: 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))). */
+function geluTanh(g: GraphBuilder, x: string): string {
+  const x3 = g.op('Mul', [g.op('Mul', [x, x]), x]);
+  const inner = g.op('Mul', [
+    g.op('Add', [x, g.op('Mul', [x3, g.scalar(0.044715)])]),
+    g.scalar(Math.sqrt(2 / Math.PI)),
+  ]);
+  return g.op('Mul', [g.op('Mul', [x, g.scalar(0.5)]), g.op('Add', [g.op('Tanh', [inner]), g.scalar(1)])]);
+}
+
+interface AttentionContext {
+  readonly prefix: string;
+  readonly C: number;
+  readonly H: number;
+  readonly headDim: number;
+  readonly layer: number;
+  readonly attention: AttentionKind;
+  readonly w: (name: string, shape: number[]) => Promise<string>;
+  readonly wT: (name: string, rows: number, cols: number) => Promise<string>;
+  readonly weights: WeightProvider;
+}
+
+/**
+ * Cosine self-attention with KV cache (basic_var.py SelfAttention, attn_l2_norm=True): qkv = x·Wᵀ + (q_bias, 0,
+ * v_bias); q = normalize(q)·exp(min(scale_mul, ln 100)); k = normalize(k); softmax scale 1; no mask.
+ */
+async function selfAttention(
+  g: GraphBuilder,
+  x_BLC: string,
+  past: { key: string; value: string },
+  ctx: AttentionContext,
+): Promise<{ out: string; presentKey: string; presentValue: string }> {
+  const { C, H, headDim, prefix } = ctx;
+  const qBias = await ctx.weights.get(`${prefix}.q_bias`, [C]);
+  const vBias = await ctx.weights.get(`${prefix}.v_bias`, [C]);
+  // zero_k_bias is a zero buffer: the k bias is exactly 0.
+  const qkvBias = new Float32Array(3 * C);
+  qkvBias.set(qBias, 0);
+  qkvBias.set(vBias, 2 * C);
+  const qkv = g.op('Add', [
+    g.op('MatMul', [x_BLC, await ctx.wT(`${prefix}.mat_qkv.weight`, 3 * C, C)]),
+    g.initializer(`${prefix}.qkv_bias`, 'float32', [3 * C], qkvBias),
+  ]);
+  const [q, k, v] = g.node('Split', [qkv, g.int64s([C, C, C])], 3, { axis: -1 }) as [string, string, string];
+  const toHeads = (t: string) =>
+    g.op('Transpose', [g.op('Reshape', [t, g.int64s([0, 0, H, headDim])])], { perm: [0, 2, 1, 3] }); // (2B,H,l,hd)
+
+  const scaleMul = await ctx.weights.get(`${prefix}.scale_mul_1H11`, [1, H, 1, 1]);
+  // exp(clamp_max(scale_mul, ln 100)) in float32, once at export (a parameter, not an activation).
+  const scaleMulExp = Float32Array.from(scaleMul, (s) => Math.exp(Math.min(s, Math.fround(LOG_100))));
+  const qScaled = g.op('Mul', [
+    l2Normalize(g, toHeads(q)),
+    g.initializer(`${prefix}.scale_mul_exp`, 'float32', [1, H, 1, 1], scaleMulExp),
+  ]);
+  const kNorm = l2Normalize(g, toHeads(k));
+  const vHeads = toHeads(v);
+
+  const presentKey = VAR_IO.presentKey(ctx.layer);
+  const presentValue = VAR_IO.presentValue(ctx.layer);
+  let oHeads: string;
+  if (ctx.attention === 'matmul') {
+    const kAll = g.op('Concat', [past.key, kNorm], { axis: 2 }, { out: presentKey });
+    const vAll = g.op('Concat', [past.value, vHeads], { axis: 2 }, { out: presentValue });
+    const scores = g.op('MatMul', [qScaled, g.op('Transpose', [kAll], { perm: [0, 1, 3, 2] })]);
+    oHeads = g.op('MatMul', [g.op('Softmax', [scores], { axis: -1 }), vAll]); // (2B,H,l,hd)
+  } else {
+    // MHA takes (B, S, N·H) query/key/value, past/present in BNSH; scale 1 because q is already scaled.
+    const flat = (t: string) => g.op('Reshape', [g.op('Transpose', [t], { perm: [0, 2, 1, 3] }), g.int64s([0, 0, C])]);
+    const [o] = g.node(
+      'MultiHeadAttention',
+      [flat(qScaled), flat(kNorm), flat(vHeads), '', '', '', past.key, past.value],
+      [`${prefix}.mha_out`, presentKey, presentValue],
+      { num_heads: H, scale: { float: 1 } },
+      'com.microsoft',
+    ) as [string];
+    oHeads = g.op('Transpose', [g.op('Reshape', [o, g.int64s([0, 0, H, headDim])])], { perm: [0, 2, 1, 3] });
+  }
+  const o_BLC = g.op('Reshape', [g.op('Transpose', [oHeads], { perm: [0, 2, 1, 3] }), g.int64s([0, 0, C])]);
+  const out = g.op('Add', [
+    g.op('MatMul', [o_BLC, await ctx.wT(`${prefix}.proj.weight`, C, C)]),
+    await ctx.w(`${prefix}.proj.bias`, [C]),
+  ]);
+  return { out, presentKey, presentValue };
+}
+
+/** F.normalize(x, dim=-1): x / max(‖x‖₂, 1e-12). */
+function l2Normalize(g: GraphBuilder, x: string): string {
+  const norm = g.op('Sqrt', [g.op('ReduceSumSquare', [x], { axes: [-1], keepdims: 1 })]);
+  return g.op('Div', [x, g.op('Clip', [norm, g.scalar(NORMALIZE_EPS)])]);
+}
+
+/** Row-major (rows × cols) → (cols × rows), so MatMul(x, Wᵀ) needs no Transpose node at run time. */
+function transpose(m: Float32Array, rows: number, cols: number): Float32Array {
+  const out = new Float32Array(rows * cols);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = m[r * cols + c] as number;
+  return out;
+}
