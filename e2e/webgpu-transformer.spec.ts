@@ -28,8 +28,8 @@ async function buildTiny(attention: AttentionKind) {
   const bytes = new Uint8Array(readFileSync(new URL('../fixtures/tiny_var.pth', import.meta.url)));
   const ckpt = await openCheckpoint(new MemoryByteSource(bytes, 'tiny_var.pth'));
   const g = new GraphBuilder('var_transformer');
-  await buildVarTransformer(g, tiny, checkpointWeights(ckpt), { attention });
-  return g.toModel({ externalData: { location: 'var.data' } });
+  buildVarTransformer(g, tiny, checkpointWeights(ckpt), { attention });
+  return (await g.materialize()).toModel({ externalData: { location: 'var.data' } });
 }
 
 function scaleFeeds(si: number, past: Record<string, LabTensor>): Record<string, LabTensor> {

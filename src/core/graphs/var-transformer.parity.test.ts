@@ -38,8 +38,11 @@ beforeAll(async () => {
   const vaeCkpt = await openCheckpoint(new MemoryByteSource(fixtureBytes('tiny_vae.pth'), 'tiny_vae.pth'));
   for (const attention of ATTENTION_KINDS) {
     const g = new GraphBuilder('var_transformer');
-    await buildVarTransformer(g, tiny, checkpointWeights(varCkpt), { attention });
-    transformers.set(attention, await createSession(g.toModel({ externalData: { location: 'var.data' } })));
+    buildVarTransformer(g, tiny, checkpointWeights(varCkpt), { attention });
+    transformers.set(
+      attention,
+      await createSession((await g.materialize()).toModel({ externalData: { location: 'var.data' } })),
+    );
   }
   quantizer = await createSession(
     await buildQuantizerGraph(checkpointWeights(vaeCkpt), {

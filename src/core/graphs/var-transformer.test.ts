@@ -1,11 +1,14 @@
 // The KV-cache transformer graph runs all scales, and its two attention forms (MatMul+Softmax, MHA) agree.
 import * as ort from 'onnxruntime-web';
 import { describe, expect, it } from 'vitest';
+import type { VarConfig } from '../model/var-config';
+import { expectedVarKeys } from '../model/var-config';
 import { GraphBuilder } from '../onnx/graph-builder';
 import { assertWebGpuOps } from '../onnx/webgpu-ops';
 import { createSession, maxAbsDiff } from './testing/ort-node';
 import type { AttentionKind, VarGraphConfig } from './var-transformer';
 import { buildVarTransformer, VAR_IO } from './var-transformer';
+import type { WeightProvider } from './weight-provider';
 import { randomWeights } from './weight-provider';
 
 const micro: VarGraphConfig = {
@@ -21,8 +24,8 @@ const micro: VarGraphConfig = {
 
 async function build(attention: AttentionKind, config = micro) {
   const g = new GraphBuilder('var');
-  await buildVarTransformer(g, config, randomWeights(7), { attention });
-  return g.toModel();
+  buildVarTransformer(g, config, randomWeights(7), { attention });
+  return (await g.materialize()).toModel();
 }
 
 /** Runs every scale with a KV cache; returns logits per scale. next_input is seeded noise (its values do not matter here). */
@@ -84,11 +87,80 @@ describe('VAR transformer graph', () => {
     ).toBeGreaterThan(1e-3);
   });
 
-  it('refuses the shared-AdaLN variant with a clear message', async () => {
+  it('refuses the shared-AdaLN variant with a clear message', () => {
     const g = new GraphBuilder('var');
-    await expect(buildVarTransformer(g, { ...micro, sharedAdaLN: true }, randomWeights(1))).rejects.toMatchObject({
-      code: 'E_UNSUPPORTED_ARCHITECTURE',
-      message: expect.stringMatching(/Shared-AdaLN .*d36/),
-    });
+    expect(() => buildVarTransformer(g, { ...micro, sharedAdaLN: true }, randomWeights(1))).toThrow(
+      expect.objectContaining({
+        code: 'E_UNSUPPORTED_ARCHITECTURE',
+        message: expect.stringMatching(/Shared-AdaLN .*d36/),
+      }),
+    );
+  });
+
+  it('streams its external weights tensor by tensor, byte-identical to the in-memory export', async () => {
+    // Values depend on the name only (randomWeights is one stream, so load order would change them).
+    const byName: WeightProvider = {
+      get: async (name, shape) => {
+        const seed = [...name].reduce((h, ch) => (h * 31 + ch.charCodeAt(0)) % 1000, 7);
+        return Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => Math.sin(seed + i));
+      },
+    };
+    const streaming = new GraphBuilder('var');
+    buildVarTransformer(streaming, micro, byName);
+    const streamed = await streaming.toStreamingModel({ externalData: { location: 'var.data' } });
+    const reference = new GraphBuilder('var');
+    buildVarTransformer(reference, micro, byName);
+    const inMemory = (await reference.materialize()).toModel({ externalData: { location: 'var.data' } });
+    // Buffer.equals: vitest's deep equality is very slow on large byte arrays.
+    expect(Buffer.from(streamed.model).equals(inMemory.model)).toBe(true);
+    expect(streamed.files.map((f) => f.location)).toEqual([...inMemory.externalData.keys()]);
+    for (const file of streamed.files) {
+      const parts: Uint8Array[] = [];
+      for await (const chunk of file.chunks()) parts.push(chunk);
+      const joined = new Uint8Array(file.byteLength);
+      let offset = 0;
+      for (const part of parts) {
+        joined.set(part, offset);
+        offset += part.byteLength;
+      }
+      expect(offset).toBe(file.byteLength);
+      expect(Buffer.from(joined).equals(inMemory.externalData.get(file.location) as Uint8Array)).toBe(true);
+    }
+  });
+
+  // Structure only: the weights are never read (a provider that throws), so even d30's 8 GB export is planned in
+  // milliseconds. Every checkpoint parameter must land in the external files except the training-only buffers.
+  it.each([16, 20, 24, 30])('exports the d%d architecture with every weight accounted for', async (depth) => {
+    const C = 64 * depth;
+    const config: VarConfig = {
+      depth,
+      width: C,
+      heads: depth,
+      headDim: 64,
+      mlpHidden: 4 * C,
+      patchNums: [1, 2, 3, 4, 5, 6, 8, 10, 13, 16],
+      numTokens: 680,
+      numClasses: 1000,
+      vocabSize: 4096,
+      cvae: 32,
+      sharedAdaLN: false,
+    };
+    const untouched: WeightProvider = {
+      get: (name) => Promise.reject(new Error(`structure-only export read ${name}`)),
+    };
+    const g = new GraphBuilder('var');
+    buildVarTransformer(g, config, untouched);
+    const { model, files } = await g.toStreamingModel({ externalData: { location: 'var.data', thresholdBytes: 0 } });
+    assertWebGpuOps(model);
+    const numel = [...expectedVarKeys(config).values()].reduce((n, t) => n + t.shape.reduce((a, b) => a * b, 1), 0);
+    const L = 680;
+    // Not exported: attn_bias_for_masking (L²), lvl_1L (L); lvl_embed (10·C) is folded into lvl_pos; zero_k_bias is
+    // replaced one for one by the zero k part of each block's qkv_bias.
+    const expectedBytes = 4 * (numel - L * L - L - 10 * C);
+    const actualBytes = files.reduce((n, f) => n + f.byteLength, 0);
+    // Alignment padding (≤ 63 bytes per tensor) and the graph's own small constants make up the rest.
+    expect(actualBytes).toBeGreaterThanOrEqual(expectedBytes);
+    expect(actualBytes - expectedBytes).toBeLessThan(64 * 1024);
+    expect(model.byteLength).toBeLessThan(1024 * 1024);
   });
 });

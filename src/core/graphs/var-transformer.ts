@@ -59,15 +59,15 @@ const NORMALIZE_EPS = 1e-12;
 const LOG_100 = Math.log(100);
 
 /**
- * Adds the VAR transformer to `g` (inputs, weights, nodes, outputs). Weights are read by state-dict name; shapes are
- * checked by the provider.
+ * Adds the VAR transformer to `g` (inputs, lazy weights, nodes, outputs). Weights are read by state-dict name when the
+ * model is written (GraphBuilder.toStreamingModel) or materialized; shapes are checked by the provider then.
  */
-export async function buildVarTransformer(
+export function buildVarTransformer(
   g: GraphBuilder,
   config: VarGraphConfig,
   weights: WeightProvider,
   options: VarTransformerOptions = {},
-): Promise<void> {
+): void {
   if (config.sharedAdaLN) {
     throw new VarError(
       'E_UNSUPPORTED_ARCHITECTURE',
@@ -81,10 +81,13 @@ export async function buildVarTransformer(
   if (!Number.isInteger(headDim))
     throw new VarError('E_UNSUPPORTED_ARCHITECTURE', `width ${C} is not divisible by ${H} heads`);
   const L = config.patchNums.reduce((s, pn) => s + pn * pn, 0);
-  const w = async (name: string, shape: number[]) =>
-    g.initializer(name, 'float32', shape, await weights.get(name, shape));
-  const wT = async (name: string, rows: number, cols: number) =>
-    g.initializer(`${name}^T`, 'float32', [cols, rows], transpose(await weights.get(name, [rows, cols]), rows, cols));
+  // Every weight is lazy: it is read from the checkpoint only when the model is written, one tensor at a time.
+  const w = (name: string, shape: number[]) =>
+    g.lazyInitializer(name, 'float32', shape, () => weights.get(name, shape));
+  const wT = (name: string, rows: number, cols: number) =>
+    g.lazyInitializer(`${name}^T`, 'float32', [cols, rows], async () =>
+      transpose(await weights.get(name, [rows, cols]), rows, cols),
+    );
 
   // ---- inputs
   const labels = g.input(VAR_IO.labels, 'int64', ['B2']);
@@ -98,15 +101,15 @@ export async function buildVarTransformer(
   }));
 
   // ---- embeddings: cond_BD = class_emb(labels); tokens x_BLC = (sos + pos_start | word_embed(next_input)) + lvl_pos
-  const classEmb = await w('class_emb.weight', [config.numClasses + 1, C]);
+  const classEmb = w('class_emb.weight', [config.numClasses + 1, C]);
   const cond_BD = g.op('Gather', [classEmb, labels], { axis: 0 });
-  const lvlPos = await lvlPosTable(g, weights, config, L, C);
+  const lvlPos = lvlPosTable(g, weights, config, L, C);
   const lvlPos_1lC = g.op('Slice', [lvlPos, tokenBegin, tokenEnd, g.int64s([1])]);
-  const posStart = await w('pos_start', [1, 1, C]);
+  const posStart = w('pos_start', [1, 1, C]);
   const sos_B1C = g.op('Add', [g.op('Unsqueeze', [cond_BD, g.int64s([1])]), posStart]);
   const wordEmbed_BlC = g.op('Add', [
-    g.op('MatMul', [nextInput, await wT('word_embed.weight', C, config.cvae)]),
-    await w('word_embed.bias', [C]),
+    g.op('MatMul', [nextInput, wT('word_embed.weight', C, config.cvae)]),
+    w('word_embed.bias', [C]),
   ]);
   const wordEmbed = g.op('Concat', [wordEmbed_BlC, wordEmbed_BlC], { axis: 0 }); // same input for both halves
   // At the first scale l = 1 and the caller feeds zeros as next_input; Where picks the sos path exactly.
@@ -117,12 +120,12 @@ export async function buildVarTransformer(
   const siluCond = silu(g, cond_BD);
   const ones = g.constant('float32', [C], new Float32Array(C).fill(1));
   for (let i = 0; i < config.depth; i++) {
-    x_BLC = await g.scope(`blocks.${i}`, async () => {
+    x_BLC = g.scope(`blocks.${i}`, () => {
       const p = `blocks.${i}`;
       // ada_lin = Sequential(SiLU, Linear(C, 6C)); chunks gamma1, gamma2, scale1, scale2, shift1, shift2.
       const ada = g.op('Add', [
-        g.op('MatMul', [siluCond, await wT(`${p}.ada_lin.1.weight`, 6 * C, C)]),
-        await w(`${p}.ada_lin.1.bias`, [6 * C]),
+        g.op('MatMul', [siluCond, wT(`${p}.ada_lin.1.weight`, 6 * C, C)]),
+        w(`${p}.ada_lin.1.bias`, [6 * C]),
       ]);
       const ada_B16C = g.op('Reshape', [ada, g.int64s([-1, 1, 6, C])]);
       const [gamma1, gamma2, scale1, scale2, shift1, shift2] = g
@@ -130,22 +133,17 @@ export async function buildVarTransformer(
         .map((chunk) => g.op('Squeeze', [chunk, g.int64s([2])])) as [string, string, string, string, string, string];
 
       const attnIn = adaLN(g, x_BLC, ones, scale1, shift1);
-      const { out, presentKey, presentValue } = await selfAttention(
-        g,
-        attnIn,
-        past[i] as { key: string; value: string },
-        {
-          prefix: `${p}.attn`,
-          C,
-          H,
-          headDim,
-          layer: i,
-          attention,
-          w,
-          wT,
-          weights,
-        },
-      );
+      const { out, presentKey, presentValue } = selfAttention(g, attnIn, past[i] as { key: string; value: string }, {
+        prefix: `${p}.attn`,
+        C,
+        H,
+        headDim,
+        layer: i,
+        attention,
+        w,
+        wT,
+        weights,
+      });
       g.output(presentKey, 'float32', ['B2', H, 'total_l', headDim]);
       g.output(presentValue, 'float32', ['B2', H, 'total_l', headDim]);
       const x1 = g.op('Add', [x_BLC, g.op('Mul', [out, gamma1])]);
@@ -153,22 +151,22 @@ export async function buildVarTransformer(
       const ffnIn = adaLN(g, x1, ones, scale2, shift2);
       const hidden = config.mlpHidden ?? 4 * C;
       const fc1 = g.op('Add', [
-        g.op('MatMul', [ffnIn, await wT(`${p}.ffn.fc1.weight`, hidden, C)]),
-        await w(`${p}.ffn.fc1.bias`, [hidden]),
+        g.op('MatMul', [ffnIn, wT(`${p}.ffn.fc1.weight`, hidden, C)]),
+        w(`${p}.ffn.fc1.bias`, [hidden]),
       ]);
       const fc2 = g.op('Add', [
-        g.op('MatMul', [geluTanh(g, fc1), await wT(`${p}.ffn.fc2.weight`, C, hidden)]),
-        await w(`${p}.ffn.fc2.bias`, [C]),
+        g.op('MatMul', [geluTanh(g, fc1), wT(`${p}.ffn.fc2.weight`, C, hidden)]),
+        w(`${p}.ffn.fc2.bias`, [C]),
       ]);
       return g.op('Add', [x1, g.op('Mul', [fc2, gamma2])]);
     });
   }
 
   // ---- head: AdaLNBeforeHead (scale, shift from SiLU(cond)), then Linear(C, V)
-  await g.scope('head', async () => {
+  g.scope('head', () => {
     const ada = g.op('Add', [
-      g.op('MatMul', [siluCond, await wT('head_nm.ada_lin.1.weight', 2 * C, C)]),
-      await w('head_nm.ada_lin.1.bias', [2 * C]),
+      g.op('MatMul', [siluCond, wT('head_nm.ada_lin.1.weight', 2 * C, C)]),
+      w('head_nm.ada_lin.1.bias', [2 * C]),
     ]);
     const [scale, shift] = g
       .node('Split', [g.op('Reshape', [ada, g.int64s([-1, 1, 2, C])]), g.int64s([1, 1])], 2, { axis: 2 })
@@ -176,7 +174,7 @@ export async function buildVarTransformer(
     const h = adaLN(g, x_BLC, ones, scale, shift);
     g.op(
       'Add',
-      [g.op('MatMul', [h, await wT('head.weight', config.vocabSize, C)]), await w('head.bias', [config.vocabSize])],
+      [g.op('MatMul', [h, wT('head.weight', config.vocabSize, C)]), w('head.bias', [config.vocabSize])],
       {},
       { out: VAR_IO.logits },
     );
@@ -185,26 +183,22 @@ export async function buildVarTransformer(
 }
 
 /** lvl_pos = lvl_embed(lvl_1L) + pos_1LC, precomputed at export (1, L, C); lvl_1L is the scale id of each token. */
-async function lvlPosTable(
-  g: GraphBuilder,
-  weights: WeightProvider,
-  config: VarGraphConfig,
-  L: number,
-  C: number,
-): Promise<string> {
-  const lvlEmbed = await weights.get('lvl_embed.weight', [config.patchNums.length, C]);
-  const pos = await weights.get('pos_1LC', [1, L, C]);
-  const table = new Float32Array(L * C);
-  let token = 0;
-  config.patchNums.forEach((pn, si) => {
-    for (let t = 0; t < pn * pn; t++, token++) {
-      for (let c = 0; c < C; c++) {
-        // float32 add, as torch does (Math.fround of the exact sum of two float32 values = IEEE float32 addition).
-        table[token * C + c] = Math.fround((lvlEmbed[si * C + c] as number) + (pos[token * C + c] as number));
+function lvlPosTable(g: GraphBuilder, weights: WeightProvider, config: VarGraphConfig, L: number, C: number): string {
+  return g.lazyInitializer('lvl_pos', 'float32', [1, L, C], async () => {
+    const lvlEmbed = await weights.get('lvl_embed.weight', [config.patchNums.length, C]);
+    const pos = await weights.get('pos_1LC', [1, L, C]);
+    const table = new Float32Array(L * C);
+    let token = 0;
+    config.patchNums.forEach((pn, si) => {
+      for (let t = 0; t < pn * pn; t++, token++) {
+        for (let c = 0; c < C; c++) {
+          // float32 add, as torch does (fround of the exact sum of two float32 values = IEEE float32 addition).
+          table[token * C + c] = Math.fround((lvlEmbed[si * C + c] as number) + (pos[token * C + c] as number));
+        }
       }
-    }
+    });
+    return table;
   });
-  return g.initializer('lvl_pos', 'float32', [1, L, C], table);
 }
 
 /** LayerNorm without affine (eps 1e-6), then `ln(x)·(1 + scale) + shift` with per-row (2B, 1, C) modulation. */
@@ -234,8 +228,8 @@ interface AttentionContext {
   readonly headDim: number;
   readonly layer: number;
   readonly attention: AttentionKind;
-  readonly w: (name: string, shape: number[]) => Promise<string>;
-  readonly wT: (name: string, rows: number, cols: number) => Promise<string>;
+  readonly w: (name: string, shape: number[]) => string;
+  readonly wT: (name: string, rows: number, cols: number) => string;
   readonly weights: WeightProvider;
 }
 
@@ -243,33 +237,34 @@ interface AttentionContext {
  * Cosine self-attention with KV cache (basic_var.py SelfAttention, attn_l2_norm=True): qkv = x·Wᵀ + (q_bias, 0,
  * v_bias); q = normalize(q)·exp(min(scale_mul, ln 100)); k = normalize(k); softmax scale 1; no mask.
  */
-async function selfAttention(
+function selfAttention(
   g: GraphBuilder,
   x_BLC: string,
   past: { key: string; value: string },
   ctx: AttentionContext,
-): Promise<{ out: string; presentKey: string; presentValue: string }> {
+): { out: string; presentKey: string; presentValue: string } {
   const { C, H, headDim, prefix } = ctx;
-  const qBias = await ctx.weights.get(`${prefix}.q_bias`, [C]);
-  const vBias = await ctx.weights.get(`${prefix}.v_bias`, [C]);
-  // zero_k_bias is a zero buffer: the k bias is exactly 0.
-  const qkvBias = new Float32Array(3 * C);
-  qkvBias.set(qBias, 0);
-  qkvBias.set(vBias, 2 * C);
   const qkv = g.op('Add', [
-    g.op('MatMul', [x_BLC, await ctx.wT(`${prefix}.mat_qkv.weight`, 3 * C, C)]),
-    g.initializer(`${prefix}.qkv_bias`, 'float32', [3 * C], qkvBias),
+    g.op('MatMul', [x_BLC, ctx.wT(`${prefix}.mat_qkv.weight`, 3 * C, C)]),
+    g.lazyInitializer(`${prefix}.qkv_bias`, 'float32', [3 * C], async () => {
+      // cat(q_bias, zero_k_bias, v_bias): the k bias is a zero buffer, so exactly 0.
+      const qkvBias = new Float32Array(3 * C);
+      qkvBias.set(await ctx.weights.get(`${prefix}.q_bias`, [C]), 0);
+      qkvBias.set(await ctx.weights.get(`${prefix}.v_bias`, [C]), 2 * C);
+      return qkvBias;
+    }),
   ]);
   const [q, k, v] = g.node('Split', [qkv, g.int64s([C, C, C])], 3, { axis: -1 }) as [string, string, string];
   const toHeads = (t: string) =>
     g.op('Transpose', [g.op('Reshape', [t, g.int64s([0, 0, H, headDim])])], { perm: [0, 2, 1, 3] }); // (2B,H,l,hd)
 
-  const scaleMul = await ctx.weights.get(`${prefix}.scale_mul_1H11`, [1, H, 1, 1]);
-  // exp(clamp_max(scale_mul, ln 100)) in float32, once at export (a parameter, not an activation).
-  const scaleMulExp = Float32Array.from(scaleMul, (s) => Math.exp(Math.min(s, Math.fround(LOG_100))));
   const qScaled = g.op('Mul', [
     l2Normalize(g, toHeads(q)),
-    g.initializer(`${prefix}.scale_mul_exp`, 'float32', [1, H, 1, 1], scaleMulExp),
+    g.lazyInitializer(`${prefix}.scale_mul_exp`, 'float32', [1, H, 1, 1], async () => {
+      // exp(clamp_max(scale_mul, ln 100)) in float32, once at export (a parameter, not an activation).
+      const scaleMul = await ctx.weights.get(`${prefix}.scale_mul_1H11`, [1, H, 1, 1]);
+      return Float32Array.from(scaleMul, (s) => Math.exp(Math.min(s, Math.fround(LOG_100))));
+    }),
   ]);
   const kNorm = l2Normalize(g, toHeads(k));
   const vHeads = toHeads(v);
@@ -296,8 +291,8 @@ async function selfAttention(
   }
   const o_BLC = g.op('Reshape', [g.op('Transpose', [oHeads], { perm: [0, 2, 1, 3] }), g.int64s([0, 0, C])]);
   const out = g.op('Add', [
-    g.op('MatMul', [o_BLC, await ctx.wT(`${prefix}.proj.weight`, C, C)]),
-    await ctx.w(`${prefix}.proj.bias`, [C]),
+    g.op('MatMul', [o_BLC, ctx.wT(`${prefix}.proj.weight`, C, C)]),
+    ctx.w(`${prefix}.proj.bias`, [C]),
   ]);
   return { out, presentKey, presentValue };
 }

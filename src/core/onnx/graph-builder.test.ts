@@ -128,4 +128,23 @@ describe('GraphBuilder', () => {
     b.output('y', 'float32');
     expect(fails(() => b.toModel())).toBe(true);
   });
+
+  it('keeps lazy weights unread until written, and checks their size then', async () => {
+    let reads = 0;
+    const b = new GraphBuilder('lazy');
+    const x = b.input('x', 'float32', [1, 4]);
+    const w = b.lazyInitializer('w', 'float32', [4, 300], async () => {
+      reads++;
+      return Float32Array.from({ length: 1200 }, (_, i) => i);
+    });
+    const bad = b.lazyInitializer('bad', 'float32', [2], async () => new Float32Array(3));
+    b.op('Add', [b.op('MatMul', [x, w]), b.op('ReduceSum', [bad], { keepdims: 0 })], {}, { out: 'y' });
+    b.output('y', 'float32');
+    expect(() => b.toModel()).toThrow(/lazy/);
+    expect(reads).toBe(0);
+    // Small lazy tensors (< threshold) are loaded at once to be inlined: 'bad' is 8 bytes and fails its size check.
+    await expect(b.toStreamingModel({ externalData: { location: 'w.data' } })).rejects.toThrow(
+      /3 elements for dims \[2\]/,
+    );
+  });
 });

@@ -49,6 +49,24 @@ export interface ExternalDataOptions {
   readonly maxFileBytes?: number;
 }
 
+/** A model whose external weights are produced one tensor at a time (memory bounded by the largest tensor). */
+export interface StreamingModel {
+  /** The serialized ModelProto (small: graph structure and the inline tensors). */
+  readonly model: Uint8Array;
+  readonly files: readonly ExternalFile[];
+}
+
+export interface ExternalFile {
+  /** File name recorded in the model (`location`). */
+  readonly location: string;
+  readonly byteLength: number;
+  /** The file's bytes in order (alignment padding included); loads each lazy tensor only when it is reached. */
+  chunks(): AsyncGenerator<Uint8Array>;
+}
+
+/** Produces an initializer's values when the model is written (a checkpoint read, a transpose, a quantization). */
+export type LazyTensorData<D extends TensorDType> = () => Promise<TensorDataByType[D]>;
+
 export interface BuiltModel {
   /** The serialized ModelProto. */
   readonly model: Uint8Array;
@@ -81,7 +99,26 @@ interface Initializer {
   readonly name: string;
   readonly dtype: TensorDType;
   readonly dims: readonly number[];
-  readonly bytes: Uint8Array;
+  readonly byteLength: number;
+  /** The bytes, or undefined while a lazy initializer has not been loaded. */
+  bytes: Uint8Array | undefined;
+  readonly load?: () => Promise<Uint8Array>;
+}
+
+const BYTES_PER_ELEMENT: Readonly<Record<TensorDType, number>> = {
+  float32: 4,
+  float16: 2,
+  float64: 8,
+  int8: 1,
+  uint8: 1,
+  int32: 4,
+  int64: 8,
+  bool: 1,
+};
+
+function bytesOf(data: TensorData): Uint8Array {
+  // Typed arrays are little-endian on every platform ORT-web runs on, which is what raw_data requires.
+  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
 }
 
 interface ValueInfo {
@@ -134,10 +171,44 @@ export class GraphBuilder {
       throw graphError(`Initializer ${name}: ${data.length} elements for dims [${dims.join(', ')}] (${numel})`);
     }
     this.claim(name);
-    // Typed arrays are little-endian on every platform ORT-web runs on, which is what raw_data requires.
-    const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-    this.initializers.push({ name, dtype, dims: [...dims], bytes });
+    const bytes = bytesOf(data);
+    this.initializers.push({ name, dtype, dims: [...dims], byteLength: bytes.byteLength, bytes });
     return name;
+  }
+
+  /**
+   * Adds a weight whose values are produced only when the model is written (toStreamingModel) or materialized:
+   * exporting a multi-GB checkpoint then holds one tensor at a time. Returns the name.
+   */
+  lazyInitializer<D extends TensorDType>(
+    name: string,
+    dtype: D,
+    dims: readonly number[],
+    load: LazyTensorData<D>,
+  ): string {
+    const numel = dims.reduce((a, b) => a * b, 1);
+    this.claim(name);
+    this.initializers.push({
+      name,
+      dtype,
+      dims: [...dims],
+      byteLength: numel * BYTES_PER_ELEMENT[dtype],
+      bytes: undefined,
+      load: async () => {
+        const data = await load();
+        if (data.length !== numel) {
+          throw graphError(`Initializer ${name}: ${data.length} elements for dims [${dims.join(', ')}] (${numel})`);
+        }
+        return bytesOf(data);
+      },
+    });
+    return name;
+  }
+
+  /** Loads every lazy initializer into memory, so that toModel() can serialize the whole model at once. */
+  async materialize(): Promise<this> {
+    for (const t of this.initializers) if (t.bytes === undefined && t.load) t.bytes = await t.load();
+    return this;
   }
 
   /** A small auto-named constant (identical constants are shared). */
@@ -228,6 +299,54 @@ export class GraphBuilder {
 
   /** Serializes the graph; with `externalData`, large initializers go to separate files (no 2 GB protobuf limit). */
   toModel(options: { externalData?: ExternalDataOptions; producerVersion?: string } = {}): BuiltModel {
+    const lazy = this.initializers.find((t) => t.bytes === undefined);
+    if (lazy)
+      throw graphError(`Initializer ${lazy.name} is lazy: await materialize() first, or use toStreamingModel()`);
+    const layout = planLayout(this.initializers, options.externalData);
+    const buffers = layout.files.map((f) => new Uint8Array(f.byteLength));
+    layout.placements.forEach((p, i) => {
+      if (p.file >= 0)
+        (buffers[p.file] as Uint8Array).set((this.initializers[i] as Initializer).bytes as Uint8Array, p.offset);
+    });
+    const externalData = new Map(layout.files.map((f, i) => [f.location, buffers[i] as Uint8Array]));
+    return { model: this.encode(layout.tensors, options.producerVersion), externalData };
+  }
+
+  /**
+   * Serializes the graph with every initializer of at least `thresholdBytes` in external files that are produced
+   * tensor by tensor: peak memory is the largest tensor, whatever the model's size. Small lazy tensors are loaded now.
+   */
+  async toStreamingModel(options: {
+    externalData: ExternalDataOptions;
+    producerVersion?: string;
+  }): Promise<StreamingModel> {
+    const threshold = options.externalData.thresholdBytes ?? DEFAULT_THRESHOLD;
+    for (const t of this.initializers) {
+      if (t.bytes === undefined && t.byteLength < threshold && t.load) t.bytes = await t.load();
+    }
+    const layout = planLayout(this.initializers, options.externalData);
+    const files: ExternalFile[] = layout.files.map((f, fileIndex) => {
+      const members = layout.placements
+        .map((p, i) => ({ ...p, init: this.initializers[i] as Initializer }))
+        .filter((p) => p.file === fileIndex);
+      return {
+        location: f.location,
+        byteLength: f.byteLength,
+        async *chunks() {
+          let written = 0;
+          for (const m of members) {
+            if (m.offset > written) yield new Uint8Array(m.offset - written);
+            const bytes = m.init.bytes ?? (await (m.init.load as () => Promise<Uint8Array>)());
+            yield bytes;
+            written = m.offset + bytes.byteLength;
+          }
+        },
+      };
+    });
+    return { model: this.encode(layout.tensors, options.producerVersion), files };
+  }
+
+  private encode(tensors: onnx.ITensorProto[], producerVersion: string | undefined): Uint8Array {
     for (const output of this.outputs) {
       if (
         !this.nodes.some((n) => n.output?.includes(output.name)) &&
@@ -236,11 +355,10 @@ export class GraphBuilder {
         throw graphError(`Output ${output.name} is not produced by any node`);
       }
     }
-    const { tensors, files } = layoutInitializers(this.initializers, options.externalData);
     const model = OnnxProto.ModelProto.create({
       irVersion: IR_VERSION,
       producerName: 'var-web',
-      producerVersion: options.producerVersion ?? '0.1.0',
+      producerVersion: producerVersion ?? '0.1.0',
       opsetImport: [
         { domain: '', version: ONNX_OPSET },
         { domain: 'com.microsoft', version: MS_OPSET },
@@ -254,7 +372,7 @@ export class GraphBuilder {
         node: this.nodes,
       },
     });
-    return { model: OnnxProto.ModelProto.encode(model).finish(), externalData: files };
+    return OnnxProto.ModelProto.encode(model).finish();
   }
 
   /** Node count per op type so far (for reports). */
@@ -325,66 +443,60 @@ function utf8(text: string): Uint8Array {
   return Uint8Array.from(out);
 }
 
-/** Places each initializer inline or in an external file; returns the TensorProtos and the file contents. */
-function layoutInitializers(
-  initializers: readonly Initializer[],
-  options: ExternalDataOptions | undefined,
-): { tensors: onnx.ITensorProto[]; files: Map<string, Uint8Array> } {
-  const files = new Map<string, Uint8Array>();
-  if (options === undefined) {
-    const tensors = initializers.map((t) => ({
-      name: t.name,
-      dims: [...t.dims],
-      dataType: DATA_TYPES[t.dtype],
-      rawData: t.bytes,
-    }));
-    return { tensors, files };
-  }
-  const threshold = options.thresholdBytes ?? 1024;
-  const alignment = options.alignment ?? 64;
-  const maxFileBytes = options.maxFileBytes ?? 2 ** 30;
+const DEFAULT_THRESHOLD = 1024;
+
+interface Layout {
+  readonly tensors: onnx.ITensorProto[];
+  /** Per initializer: its external file index (−1 = inline) and byte offset there. */
+  readonly placements: readonly { readonly file: number; readonly offset: number }[];
+  readonly files: readonly { readonly location: string; readonly byteLength: number }[];
+}
+
+/** Places each initializer inline or at an aligned offset of an external file; returns the TensorProtos. */
+function planLayout(initializers: readonly Initializer[], options: ExternalDataOptions | undefined): Layout {
+  const threshold = options === undefined ? Number.POSITIVE_INFINITY : (options.thresholdBytes ?? DEFAULT_THRESHOLD);
+  const alignment = options?.alignment ?? 64;
+  const maxFileBytes = options?.maxFileBytes ?? 2 ** 30;
   if (!(alignment >= 1 && Number.isSafeInteger(alignment))) throw graphError(`Bad alignment ${alignment}`);
 
-  // First pass: assign (file, offset) to each external tensor, so each file is allocated once at its final size.
   const placements: { file: number; offset: number }[] = [];
   const fileSizes: number[] = [];
   for (const t of initializers) {
-    if (t.bytes.byteLength < threshold) {
+    if (t.byteLength < threshold) {
       placements.push({ file: -1, offset: 0 });
       continue;
     }
     let file = fileSizes.length - 1;
     let offset = file < 0 ? 0 : alignUp(fileSizes[file] as number, alignment);
-    if (file < 0 || (offset + t.bytes.byteLength > maxFileBytes && offset > 0)) {
+    if (file < 0 || (offset + t.byteLength > maxFileBytes && offset > 0)) {
       file = fileSizes.length;
       offset = 0;
       fileSizes.push(0);
     }
-    fileSizes[file] = offset + t.bytes.byteLength;
+    fileSizes[file] = offset + t.byteLength;
     placements.push({ file, offset });
   }
-  const locations = fileSizes.map((_, i) => (i === 0 ? options.location : `${options.location}.${i}`));
-  const buffers = fileSizes.map((size) => new Uint8Array(size));
+  const location = options?.location ?? '';
+  const files = fileSizes.map((byteLength, i) => ({ location: i === 0 ? location : `${location}.${i}`, byteLength }));
 
   const tensors = initializers.map((t, i): onnx.ITensorProto => {
     const { file, offset } = placements[i] as { file: number; offset: number };
     const base = { name: t.name, dims: [...t.dims], dataType: DATA_TYPES[t.dtype] };
-    if (file < 0) return { ...base, rawData: t.bytes };
-    (buffers[file] as Uint8Array).set(t.bytes, offset);
+    if (file < 0) {
+      if (t.bytes === undefined) throw graphError(`Initializer ${t.name} is inline but was never loaded`);
+      return { ...base, rawData: t.bytes };
+    }
     return {
       ...base,
       dataLocation: DATA_LOCATION_EXTERNAL,
       externalData: [
-        { key: 'location', value: locations[file] as string },
+        { key: 'location', value: (files[file] as { location: string }).location },
         { key: 'offset', value: String(offset) },
-        { key: 'length', value: String(t.bytes.byteLength) },
+        { key: 'length', value: String(t.byteLength) },
       ],
     };
   });
-  locations.forEach((location, i) => {
-    files.set(location, buffers[i] as Uint8Array);
-  });
-  return { tensors, files };
+  return { tensors, placements, files };
 }
 
 function alignUp(value: number, alignment: number): number {
