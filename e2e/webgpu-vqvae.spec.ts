@@ -1,6 +1,7 @@
 // The VQ-VAE decoder and the multi-scale quantizer on WebGPU (SwiftShader) equal WASM, in Chromium.
 import { readFileSync } from 'node:fs';
 import { expect, test } from '@playwright/test';
+import { lookupCodebook } from '../src/core/generate/codebook';
 import { buildQuantizerGraph, quantizerStepFeeds } from '../src/core/graphs/quantizer';
 import { buildVqvaeDecoderGraph } from '../src/core/graphs/vqvae-decoder';
 import { checkpointWeights } from '../src/core/graphs/weight-provider';
@@ -48,10 +49,10 @@ test('the quantizer steps of all 10 scales on WebGPU match WASM and the golden f
   const { weights, config } = await tinyVae();
   const quantizer = await buildQuantizerGraph(weights, {
     patchNums: PATCH_NUMS,
-    vocabSize: config.vocabSize,
     zChannels: 32,
     phiCount: config.phiCount,
   });
+  const codebook = await weights.get('quantize.embedding.weight', [config.vocabSize, 32]);
   const ids = readNpyAs(fixture('c_ids.npy'), 'int32').data;
   const goldenFhat = readNpyAs(fixture('c_fhat.npy'), 'float32').data;
   await openLab(page);
@@ -69,7 +70,7 @@ test('the quantizer steps of all 10 scales on WebGPU match WASM and the golden f
         page,
         quantizer,
         {
-          ids: labTensor(ids.slice(begin, begin + pn * pn), [1, pn * pn]),
+          h_BnC: labTensor(lookupCodebook(codebook, 32, ids.slice(begin, begin + pn * pn)), [1, pn * pn, 32]),
           f_hat: fHat[backend],
           up_matrix: labTensor(step.upMatrix.data, step.upMatrix.dims),
           down_matrix: labTensor(step.downMatrix.data, step.downMatrix.dims),

@@ -21,6 +21,7 @@ function wordEmbedRows(golden: Float32Array, si: number): Float32Array {
 
 describe('quantizer step graph (tiny_vae.pth)', () => {
   let session: ort.InferenceSession;
+  let codebook: Float32Array;
   const errors: Record<string, number> = {};
 
   beforeAll(async () => {
@@ -28,6 +29,7 @@ describe('quantizer step graph (tiny_vae.pth)', () => {
     const config = await readVqvaeConfig(checkpoint);
     expect(config).toMatchObject({ vocabSize: 4096, zChannels: 32, phiCount: 4, numScales: PATCH_NUMS.length });
     const built = await buildQuantizerGraph(checkpointWeights(checkpoint), { ...config, patchNums: PATCH_NUMS });
+    codebook = await checkpointWeights(checkpoint).get('quantize.embedding.weight', [4096, 32]);
     assertWebGpuOps(built.model);
     session = await createSession(built);
   });
@@ -55,7 +57,7 @@ describe('quantizer step graph (tiny_vae.pth)', () => {
     expect(fhatGolden.shape).toEqual([10, 1, 32, 16, 16]);
     const wordEmbed = loadNpy('c_word_embed_in.npy', 'float32');
     expect(wordEmbed.shape).toEqual([1, L - 1, 32]);
-    const { fHats, nextInputs } = await runQuantizerChain(session, ids, 1, PATCH_NUMS, 4, 32);
+    const { fHats, nextInputs } = await runQuantizerChain(session, codebook, ids, 1, PATCH_NUMS, 4, 32);
     let fhatErr = 0;
     let nextErr = 0;
     for (let si = 0; si < PATCH_NUMS.length; si++) {
@@ -75,7 +77,7 @@ describe('quantizer step graph (tiny_vae.pth)', () => {
   it.each(['a_cfg4', 'a_cfg0'])('%s greedy goldens: 3 rows in one batch', async (name) => {
     const ids = loadNpy(`${name}_ids.npy`, 'int32');
     expect(ids.shape).toEqual([3, L]);
-    const { fHats, nextInputs } = await runQuantizerChain(session, ids.data, 3, PATCH_NUMS, 4, 32);
+    const { fHats, nextInputs } = await runQuantizerChain(session, codebook, ids.data, 3, PATCH_NUMS, 4, 32);
     const perScale = loadNpy(`${name}_fhat.npy`, 'float32').data; // row 0 only
     const final = loadNpy(`${name}_fhat_final.npy`, 'float32'); // all rows
     const wordEmbed = loadNpy(`${name}_word_embed_in.npy`, 'float32').data; // row 0 only

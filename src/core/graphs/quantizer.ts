@@ -8,8 +8,6 @@ import type { WeightProvider } from './weight-provider';
 export interface QuantizerConfig {
   /** Token-map side per scale, e.g. 1,2,3,4,5,6,8,10,13,16 (from the model pack; the last one is f_hat's side). */
   readonly patchNums: readonly number[];
-  /** Codebook size V (4096). */
-  readonly vocabSize: number;
   /** Codebook vector width Cvae (32). */
   readonly zChannels: number;
   /** Number of shared Phi convs (`share_quant_resi`, 4). */
@@ -30,12 +28,14 @@ export interface QuantizerStepFeeds {
 
 /**
  * The graph computes, for scale si with token map side pn (S = last patch num, C = zChannels):
- *   h          = codebook[ids]                               (B, pn², C) → (B, C, pn, pn)
+ *   h          = h_BnC (codebook[ids], looked up by the caller)  (B, pn², C) → (B, C, pn, pn)
  *   h_up       = bicubic(h → S×S)                            (identity for pn = S: the last scale)
  *   f_hat_out  = f_hat + (1 − r)·h_up + r·conv3x3_k(h_up)    k = phi_index
  *   next_input = area(f_hat_out → pn_next)ᵀ                  (B, pn_next², C), row-major h·pn + w
  *
- * Inputs: ids int32 (B, n), f_hat (B, C, S, S), up_matrix (S², n), down_matrix (m, S²), phi_index int32 scalar.
+ * Inputs: h_BnC (B, n, C), f_hat (B, C, S, S), up_matrix (S², n), down_matrix (m, S²), phi_index int32 scalar.
+ * The token vectors come in rather than the ids because sampling runs on the CPU: the loop looks the ids up there
+ * (src/core/generate/codebook.ts) and, for more_smooth, mixes codebook rows by the Gumbel-softmax weights.
  * Outputs: f_hat_out (B, C, S, S), next_input (B, m, C).
  * The interpolations are the exact separable matrices (scale-resample.ts) applied as one MatMul on the flattened
  * map (M ⊗ M) so that pn never appears in a Reshape: one graph, one session, every scale.
@@ -48,7 +48,7 @@ export async function buildQuantizerGraph(
   config: QuantizerConfig,
   options: { externalData?: ExternalDataOptions } = {},
 ): Promise<BuiltModel> {
-  const { vocabSize: V, zChannels: C, phiCount: K } = config;
+  const { zChannels: C, phiCount: K } = config;
   const S = finalSize(config.patchNums);
   const r = config.resiRatio ?? 0.5;
   const b = new GraphBuilder(
@@ -56,18 +56,12 @@ export async function buildQuantizerGraph(
     'VAR multi-scale quantizer step (quant.py get_next_autoregressive_input)',
   );
 
-  const ids = b.input('ids', 'int32', ['B', 'n']);
+  const hBnC = b.input('h_BnC', 'float32', ['B', 'n', C]);
   const fHat = b.input('f_hat', 'float32', ['B', C, S, S]);
   const upMatrix = b.input('up_matrix', 'float32', [S * S, 'n']);
   const downMatrix = b.input('down_matrix', 'float32', ['m', S * S]);
   const phiIdx = b.input('phi_index', 'int32', []);
 
-  const codebook = b.initializer(
-    'quantize.embedding.weight',
-    'float32',
-    [V, C],
-    await weights.get('quantize.embedding.weight', [V, C]),
-  );
   // The K Phi convs stacked, so the scale picks its conv with a Gather instead of K graph branches.
   const phiW = new Float32Array(K * C * C * 9);
   const phiB = new Float32Array(K * C);
@@ -78,8 +72,7 @@ export async function buildQuantizerGraph(
   const phiWeights = b.initializer('quantize.quant_resi.qresi_ls.weight', 'float32', [K, C, C, 3, 3], phiW);
   const phiBiases = b.initializer('quantize.quant_resi.qresi_ls.bias', 'float32', [K, C], phiB);
 
-  // h_BnC = codebook[ids]; h_up (B, C, S, S) = (U @ h_BnC)ᵀ with U = bicubic ⊗ bicubic (S², n).
-  const hBnC = b.scope('embedding', () => b.op('Gather', [codebook, ids], { axis: 0 }));
+  // h_up (B, C, S, S) = (U @ h_BnC)ᵀ with U = bicubic ⊗ bicubic (S², n).
   const hUp = b.scope('upsample', () => {
     const hBLC = b.op('MatMul', [upMatrix, hBnC]);
     const hBCL = b.op('Transpose', [hBLC], { perm: [0, 2, 1] });

@@ -4,6 +4,7 @@
 // CFG-mixed top-5 logits we reproduce by feeding the golden ids scale by scale.
 import * as ort from 'onnxruntime-web';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { lookupCodebook } from '../generate/codebook';
 import { MemoryByteSource } from '../io/byte-source';
 import { GraphBuilder } from '../onnx/graph-builder';
 import { openCheckpoint } from '../pth/checkpoint';
@@ -32,6 +33,7 @@ const tiny: VarGraphConfig = {
 
 const transformers = new Map<AttentionKind, ort.InferenceSession>();
 let quantizer: ort.InferenceSession;
+let codebook: Float32Array;
 
 beforeAll(async () => {
   const varCkpt = await openCheckpoint(new MemoryByteSource(fixtureBytes('tiny_var.pth'), 'tiny_var.pth'));
@@ -44,14 +46,11 @@ beforeAll(async () => {
       await createSession((await g.materialize()).toModel({ externalData: { location: 'var.data' } })),
     );
   }
+  const vaeWeights = checkpointWeights(vaeCkpt);
   quantizer = await createSession(
-    await buildQuantizerGraph(checkpointWeights(vaeCkpt), {
-      patchNums: PATCH_NUMS,
-      vocabSize: V,
-      zChannels: CVAE,
-      phiCount: 4,
-    }),
+    await buildQuantizerGraph(vaeWeights, { patchNums: PATCH_NUMS, zChannels: CVAE, phiCount: 4 }),
   );
+  codebook = await vaeWeights.get('quantize.embedding.weight', [V, CVAE]);
 });
 
 /** ids of scale si for every row, from a (rows, 680) int32 array. */
@@ -70,7 +69,11 @@ async function nextInputs(ids: Int32Array, rows: number): Promise<Float32Array[]
   for (let si = 0; si < PATCH_NUMS.length - 1; si++) {
     const f = quantizerStepFeeds(PATCH_NUMS, si, 4);
     const r = await quantizer.run({
-      ids: new ort.Tensor('int32', scaleIds(ids, rows, si), [rows, (PATCH_NUMS[si] as number) ** 2]),
+      h_BnC: new ort.Tensor('float32', lookupCodebook(codebook, CVAE, scaleIds(ids, rows, si)), [
+        rows,
+        (PATCH_NUMS[si] as number) ** 2,
+        CVAE,
+      ]),
       f_hat: fHat,
       up_matrix: new ort.Tensor('float32', f.upMatrix.data, [...f.upMatrix.dims]),
       down_matrix: new ort.Tensor('float32', f.downMatrix.data, [...f.downMatrix.dims]),

@@ -21,6 +21,7 @@ describe('VQVAE decoder graph (tiny_vae.pth)', () => {
   let config: VqvaeConfig;
   let decoder: ort.InferenceSession;
   let quantizer: ort.InferenceSession;
+  let codebook: Float32Array;
   let decoderModel: Uint8Array;
   const report: Record<string, number | string> = {};
 
@@ -35,6 +36,7 @@ describe('VQVAE decoder graph (tiny_vae.pth)', () => {
     decoderModel = built.model;
     decoder = await createSession(built);
     quantizer = await createSession(await buildQuantizerGraph(weights, { ...config, patchNums: PATCH_NUMS }));
+    codebook = await weights.get('quantize.embedding.weight', [config.vocabSize, config.zChannels]);
   });
 
   afterAll(async () => {
@@ -70,7 +72,15 @@ describe('VQVAE decoder graph (tiny_vae.pth)', () => {
   it('case c: ids → quantizer chain → decoder matches c_image_pm1 (range [−1, 1])', async () => {
     const golden = loadNpy('c_image_pm1.npy', 'float32');
     expect(golden.shape).toEqual([1, 3, 256, 256]);
-    const { fHats } = await runQuantizerChain(quantizer, loadNpy('c_ids.npy', 'int32').data, 1, PATCH_NUMS, 4, 32);
+    const { fHats } = await runQuantizerChain(
+      quantizer,
+      codebook,
+      loadNpy('c_ids.npy', 'int32').data,
+      1,
+      PATCH_NUMS,
+      4,
+      32,
+    );
     const image = (await decodeImage(fHats[9] as Float32Array, 1)).data as Float32Array;
     const err = maxAbsDiff(
       image.map((v) => 2 * v - 1),
@@ -95,7 +105,7 @@ describe('VQVAE decoder graph (tiny_vae.pth)', () => {
       const { length: L } = scaleOffsets(PATCH_NUMS);
       const ids = loadNpy(`${name}_ids.npy`, 'int32');
       expect(ids.shape).toEqual([3, L]);
-      const { fHats } = await runQuantizerChain(quantizer, ids.data, 3, PATCH_NUMS, 4, 32);
+      const { fHats } = await runQuantizerChain(quantizer, codebook, ids.data, 3, PATCH_NUMS, 4, 32);
       const image = (await decodeImage(fHats[9] as Float32Array, 3)).data as Float32Array;
 
       // The PNG: 256 × 768 RGB, the 3 images side by side, uint8(x·255) truncated.

@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-web';
+import { lookupCodebook } from '../../generate/codebook';
 import { MemoryByteSource } from '../../io/byte-source';
 import type { NpyArray, NpyDType } from '../../npy';
 import { readNpyAs } from '../../npy';
@@ -67,10 +68,11 @@ export interface ChainResult {
 
 /**
  * Runs the quantizer step graph over all scales for B rows of token ids (rows of length L, all scales concatenated),
- * the way the generation loop chains it.
+ * the way the generation loop chains it (ids looked up in `codebook` (V, C) on the CPU).
  */
 export async function runQuantizerChain(
   session: ort.InferenceSession,
+  codebook: Float32Array,
   idsBL: Int32Array,
   batch: number,
   patchNums: readonly number[],
@@ -91,7 +93,7 @@ export async function runQuantizerChain(
     }
     const feeds = quantizerStepFeeds(patchNums, si, phiCount);
     const out = await session.run({
-      ids: new ort.Tensor('int32', ids, [batch, n]),
+      h_BnC: new ort.Tensor('float32', lookupCodebook(codebook, channels, ids), [batch, n, channels]),
       f_hat: fHat,
       up_matrix: new ort.Tensor('float32', feeds.upMatrix.data, feeds.upMatrix.dims),
       down_matrix: new ort.Tensor('float32', feeds.downMatrix.data, feeds.downMatrix.dims),
