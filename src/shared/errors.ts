@@ -19,6 +19,9 @@ export const ERROR_CODES = [
   'E_UNEXPECTED_KEYS',
   'E_SHAPE_MISMATCH',
   'E_UNSUPPORTED_ARCHITECTURE',
+  // generation
+  'E_BAD_SETTINGS',
+  'E_BAD_CLASS',
   // generic
   'E_IO',
   'E_ABORTED',
@@ -27,6 +30,13 @@ export const ERROR_CODES = [
   'E_NPY_INVALID',
   'E_GRAPH_INVALID',
   'E_GRAPH_UNSUPPORTED_OP',
+  // model packs (convert, pack loading)
+  'E_PACK_MISMATCH',
+  'E_PACK_FORMAT',
+  'E_PACK_VERSION',
+  'E_PACK_CORRUPT',
+  'E_PACK_EXISTS',
+  'E_PACK_MISSING',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

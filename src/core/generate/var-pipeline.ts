@@ -1,0 +1,287 @@
+// The next-scale generation loop (VAR autoregressive_infer_cfg) over a model pack's three ONNX graphs.
+//
+// Platform-neutral: the onnxruntime module and execution providers come in as an InferenceBackend, the pack's files
+// as a PackSource. Per scale: transformer (cond + uncond halves, KV cache) → CFG mix → top-k/top-p → sample (CPU,
+// seeded) → codebook vectors → quantizer step (f_hat, next input). After the last scale: decode f_hat to pixels.
+
+import type { InferenceSession, Tensor } from 'onnxruntime-common';
+import { VarError } from '../../shared/errors';
+import { quantizerStepFeeds } from '../graphs/quantizer';
+import { scaleOffsets } from '../graphs/scale-resample';
+import { VAR_IO } from '../graphs/var-transformer';
+import type { PackGraph, PackManifest } from '../pack/manifest';
+import type { PackSource } from '../pack/pack-source';
+import type { InferenceBackend } from './backend';
+import { lookupCodebook, mixCodebook } from './codebook';
+import { guidanceRatio, gumbelSoftmaxRows, mixGuidance } from './guidance';
+import { Rng } from './rng';
+import { filterTopKTopP, sampleRows } from './sampler';
+import type { SamplingOptions } from './settings';
+import { validateSampling } from './settings';
+
+export interface GenerateRequest extends SamplingOptions {
+  /** One class label per image (0 … numClasses−1). */
+  readonly labels: readonly number[];
+}
+
+export interface ScaleTimings {
+  readonly transformerMs: number;
+  /** Logits readback + CFG mix + filter + sampling + codebook lookup. */
+  readonly samplingMs: number;
+  readonly quantizerMs: number;
+}
+
+export interface ScaleEvent {
+  readonly si: number;
+  readonly pn: number;
+  readonly scaleCount: number;
+  /** This scale's token ids, (B, pn²) row-major per image. */
+  readonly ids: Int32Array;
+  readonly timings: ScaleTimings;
+  /** Since the start of generate(). */
+  readonly elapsedMs: number;
+  /** Decodes the image so far (the current f_hat); only valid during the callback. For previews. */
+  decodePreview(): Promise<DecodedImages>;
+}
+
+export interface DecodedImages {
+  /** (B, 3, H, W) float32 in [0, 1]. */
+  readonly data: Float32Array;
+  readonly batch: number;
+  readonly size: number;
+}
+
+export interface GenerateResult {
+  readonly images: DecodedImages;
+  /** Per image, its L ids in scale order (all scales concatenated, row-major within a scale). */
+  readonly ids: Int32Array[];
+  readonly scales: readonly ScaleTimings[];
+  readonly decodeMs: number;
+  readonly firstScaleMs: number;
+  readonly totalMs: number;
+  readonly backend: string;
+}
+
+/** The part of AbortSignal the loop reads (core code has no DOM or Node types). */
+export interface AbortSignalLike {
+  readonly aborted: boolean;
+  readonly reason?: unknown;
+}
+
+export interface GenerateOptions {
+  /** Checked before every scale and before the decode: a cancel takes effect within one scale. */
+  readonly signal?: AbortSignalLike;
+  readonly onScale?: (event: ScaleEvent) => void | Promise<void>;
+}
+
+interface Sessions {
+  readonly transformer: InferenceSession;
+  readonly quantizer: InferenceSession;
+  readonly decoder: InferenceSession;
+}
+
+export class VarPipeline {
+  private constructor(
+    readonly manifest: PackManifest,
+    private readonly backend: InferenceBackend,
+    private readonly sessions: Sessions,
+    private readonly codebook: Float32Array,
+  ) {}
+
+  /** Creates the three sessions (KV cache, f_hat and next input kept on the device when the backend allows). */
+  static async load(pack: PackSource, backend: InferenceBackend): Promise<VarPipeline> {
+    const m = pack.manifest;
+    const deviceOutputs = (names: string[]) =>
+      backend.deviceResident ? Object.fromEntries(names.map((n) => [n, 'gpu-buffer' as const])) : undefined;
+    const kvOutputs = Array.from({ length: m.var.depth }, (_, i) => [
+      VAR_IO.presentKey(i),
+      VAR_IO.presentValue(i),
+    ]).flat();
+    const transformer = await createSession(pack, backend, m.graphs.transformer, deviceOutputs(kvOutputs));
+    const quantizer = await createSession(
+      pack,
+      backend,
+      m.graphs.quantizer,
+      deviceOutputs(['f_hat_out', 'next_input']),
+    );
+    const decoder = await createSession(pack, backend, m.graphs.decoder, undefined);
+    const codebookBytes = await pack.file(m.codebook.path);
+    const [V, C] = m.codebook.dims;
+    if (codebookBytes.byteLength !== V * C * 4) {
+      throw new VarError(
+        'E_PACK_CORRUPT',
+        `${m.codebook.path} has ${codebookBytes.byteLength} bytes, expected ${V * C * 4}`,
+      );
+    }
+    const codebook = new Float32Array(codebookBytes.slice().buffer);
+    return new VarPipeline(m, backend, { transformer, quantizer, decoder }, codebook);
+  }
+
+  async release(): Promise<void> {
+    await Promise.all(Object.values(this.sessions).map((s: InferenceSession) => s.release()));
+  }
+
+  /** Runs the decoder on an f_hat tensor (B, Cvae, h, w); smaller latents give proportionally smaller images. */
+  async decode(fHat: Tensor): Promise<DecodedImages> {
+    const out = await this.sessions.decoder.run({ f_hat: fHat });
+    const image = out.image as Tensor;
+    const data = (await image.getData()) as Float32Array;
+    image.dispose();
+    return { data, batch: image.dims[0] as number, size: image.dims[2] as number };
+  }
+
+  async generate(request: GenerateRequest, options: GenerateOptions = {}): Promise<GenerateResult> {
+    const m = this.manifest;
+    const { Tensor: T } = this.backend.ort;
+    const B = request.labels.length;
+    validateSampling(request, m.var.vocabSize);
+    if (B < 1) throw new VarError('E_BAD_SETTINGS', 'Nothing to generate: no class labels');
+    for (const label of request.labels) {
+      if (!Number.isInteger(label) || label < 0 || label >= m.numClasses) {
+        throw new VarError('E_BAD_CLASS', `Class ${label} is outside 0…${m.numClasses - 1}`, { label });
+      }
+    }
+    const patchNums = m.patchNums;
+    const SN = patchNums.length;
+    const V = m.var.vocabSize;
+    const C = m.var.cvae;
+    const S = patchNums[SN - 1] as number;
+    const { begins, length: L } = scaleOffsets(patchNums);
+    const H = m.var.heads;
+    const headDim = m.var.width / H;
+    const rngs = request.labels.map((_, b) => new Rng((request.seed + b) >>> 0));
+    const ids = request.labels.map(() => new Int32Array(L));
+    const start = now();
+    const scales: ScaleTimings[] = [];
+    let firstScaleMs = 0;
+
+    const labels2B = new T(
+      'int64',
+      BigInt64Array.from([...request.labels, ...request.labels.map(() => m.numClasses)], BigInt),
+      [2 * B],
+    );
+    // Tensors this loop owns; ORT-owned device tensors must be disposed, CPU ones are garbage collected.
+    let past: Record<string, Tensor> = {};
+    for (let i = 0; i < m.var.depth; i++) {
+      past[VAR_IO.pastKey(i)] = new T('float32', new Float32Array(0), [2 * B, H, 0, headDim]);
+      past[VAR_IO.pastValue(i)] = new T('float32', new Float32Array(0), [2 * B, H, 0, headDim]);
+    }
+    let fHat: Tensor = new T('float32', new Float32Array(B * C * S * S), [B, C, S, S]);
+    let nextInput: Tensor = new T('float32', new Float32Array(B * C), [B, 1, C]);
+    try {
+      for (let si = 0; si < SN; si++) {
+        throwIfAborted(options.signal);
+        const pn = patchNums[si] as number;
+        const l = pn * pn;
+        const begin = begins[si] as number;
+
+        const t0 = now();
+        const out = await this.sessions.transformer.run({
+          [VAR_IO.labels]: labels2B,
+          [VAR_IO.nextInput]: nextInput,
+          [VAR_IO.tokenBegin]: new T('int64', BigInt64Array.of(BigInt(begin)), [1]),
+          [VAR_IO.tokenEnd]: new T('int64', BigInt64Array.of(BigInt(begin + l)), [1]),
+          [VAR_IO.isFirst]: new T('bool', Uint8Array.of(si === 0 ? 1 : 0), [1]),
+          ...past,
+        });
+        disposeAll(past);
+        past = {};
+        for (let i = 0; i < m.var.depth; i++) {
+          past[VAR_IO.pastKey(i)] = out[VAR_IO.presentKey(i)] as Tensor;
+          past[VAR_IO.pastValue(i)] = out[VAR_IO.presentValue(i)] as Tensor;
+        }
+        const logitsTensor = out[VAR_IO.logits] as Tensor;
+        const logits = (await logitsTensor.getData()) as Float32Array;
+        logitsTensor.dispose();
+        const t1 = now();
+
+        // logits (2B, l, V) → guided (B, l, V) → filtered in place → one id per token, image by image.
+        const guided = mixGuidance(logits, guidanceRatio(request.cfg, si, SN));
+        filterTopKTopP(guided, V, request);
+        const idsBl = new Int32Array(B * l);
+        const h_BlC = new Float32Array(B * l * C);
+        for (let b = 0; b < B; b++) {
+          const rows = guided.subarray(b * l * V, (b + 1) * l * V);
+          const rng = rngs[b] as Rng;
+          const sampled = sampleRows(rows, V, rng);
+          idsBl.set(sampled, b * l);
+          (ids[b] as Int32Array).set(sampled, begin);
+          h_BlC.set(
+            request.moreSmooth
+              ? mixCodebook(gumbelSoftmaxRows(rows, V, si, SN, rng), V, this.codebook, C)
+              : lookupCodebook(this.codebook, C, sampled),
+            b * l * C,
+          );
+        }
+        const t2 = now();
+
+        const step = quantizerStepFeeds(patchNums, si, m.vqvae.phiCount);
+        const q = await this.sessions.quantizer.run({
+          h_BnC: new T('float32', h_BlC, [B, l, C]),
+          f_hat: fHat,
+          up_matrix: new T('float32', step.upMatrix.data, [...step.upMatrix.dims]),
+          down_matrix: new T('float32', step.downMatrix.data, [...step.downMatrix.dims]),
+          phi_index: new T('int32', Int32Array.of(step.phiIndex), []),
+        });
+        disposeAll({ fHat, nextInput });
+        fHat = q.f_hat_out as Tensor;
+        nextInput = q.next_input as Tensor;
+        const t3 = now();
+
+        const timings = { transformerMs: t1 - t0, samplingMs: t2 - t1, quantizerMs: t3 - t2 };
+        scales.push(timings);
+        if (si === 0) firstScaleMs = t3 - start;
+        const currentFHat = fHat;
+        await options.onScale?.({
+          si,
+          pn,
+          scaleCount: SN,
+          ids: idsBl,
+          timings,
+          elapsedMs: t3 - start,
+          decodePreview: () => this.decode(currentFHat),
+        });
+      }
+      throwIfAborted(options.signal);
+      const t4 = now();
+      const images = await this.decode(fHat);
+      const decodeMs = now() - t4;
+      return { images, ids, scales, decodeMs, firstScaleMs, totalMs: now() - start, backend: this.backend.name };
+    } finally {
+      disposeAll(past);
+      disposeAll({ fHat, nextInput });
+    }
+  }
+}
+
+async function createSession(
+  pack: PackSource,
+  backend: InferenceBackend,
+  graph: PackGraph,
+  preferredOutputLocation: Record<string, 'gpu-buffer'> | undefined,
+): Promise<InferenceSession> {
+  const model = await pack.file(graph.model);
+  const externalData = await Promise.all(
+    graph.externalData.map(async (path) => ({ path, data: await pack.file(path) })),
+  );
+  return backend.ort.InferenceSession.create(model, {
+    ...backend.sessionOptions,
+    executionProviders: backend.executionProviders,
+    externalData,
+    ...(preferredOutputLocation ? { preferredOutputLocation } : {}),
+  });
+}
+
+/** Disposes device-resident tensors (GPU buffers); CPU tensors need nothing. */
+function disposeAll(tensors: Record<string, Tensor>): void {
+  for (const t of Object.values(tensors)) if (t.location === 'gpu-buffer') t.dispose();
+}
+
+function throwIfAborted(signal: AbortSignalLike | undefined): void {
+  if (signal?.aborted) throw new VarError('E_ABORTED', 'Generation was cancelled', { reason: String(signal.reason) });
+}
+
+function now(): number {
+  const perf = (globalThis as { performance?: { now(): number } }).performance;
+  return perf ? perf.now() : Date.now();
+}
