@@ -22,6 +22,7 @@ export const ERROR_CODES = [
   // generation
   'E_BAD_SETTINGS',
   'E_BAD_CLASS',
+  'E_BACKEND_UNAVAILABLE',
   // generic
   'E_IO',
   'E_ABORTED',

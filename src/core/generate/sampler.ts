@@ -29,15 +29,19 @@ export function filterTopKTopP(logits_BlV: Float32Array, V: number, settings: Sa
       for (let v = 0; v < V; v++) if ((row[v] as number) < kth) row[v] = Number.NEGATIVE_INFINITY;
     }
     if (settings.topP > 0) {
-      for (let v = 0; v < V; v++) order[v] = v;
-      // Stable ascending sort by value (torch's sort is stable here; ties only meet at −∞, which is removed anyway).
-      order.sort((a, b) => (row[a] as number) - (row[b] as number) || a - b);
-      const max = row[order[V - 1] as number] as number;
+      // Only finite entries matter: −∞ ones sort first with probability 0, so the cumsum is still 0 there and
+      // they are removed either way. After top-k 900 this sorts 900 entries instead of V.
+      let n = 0;
+      for (let v = 0; v < V; v++) if ((row[v] as number) !== Number.NEGATIVE_INFINITY) order[n++] = v;
+      const kept = order.subarray(0, n);
+      // Ascending by value, ties by index (torch's sort is stable).
+      kept.sort((a, b) => (row[a] as number) - (row[b] as number) || a - b);
+      const max = row[kept[n - 1] as number] as number;
       let sum = 0;
-      for (let v = 0; v < V; v++) sum += Math.exp((row[v] as number) - max);
+      for (let i = 0; i < n; i++) sum += Math.exp((row[kept[i] as number] as number) - max);
       let cumsum = 0;
-      for (let i = 0; i < V - 1; i++) {
-        const v = order[i] as number;
+      for (let i = 0; i < n - 1; i++) {
+        const v = kept[i] as number;
         cumsum += Math.exp((row[v] as number) - max) / sum;
         if (Math.fround(cumsum) <= pThreshold) row[v] = Number.NEGATIVE_INFINITY;
         else break; // cumsum only grows: everything after stays

@@ -1,0 +1,32 @@
+// Inference backends for Node: onnxruntime-web's WASM (the runtime the browser uses) or onnxruntime-node's CPU EP.
+
+import { availableParallelism } from 'node:os';
+import type { InferenceBackend } from '../core/generate/backend';
+import { VarError } from '../shared/errors';
+
+export type NodeBackendName = 'wasm' | 'native';
+
+/** `threads` defaults to every core the machine has. */
+export async function nodeBackend(name: NodeBackendName, threads = availableParallelism()): Promise<InferenceBackend> {
+  if (name === 'wasm') {
+    const ort = await import('onnxruntime-web');
+    ort.env.wasm.numThreads = threads;
+    return { name: 'wasm', ort, executionProviders: ['wasm'], deviceResident: false };
+  }
+  let ort: typeof import('onnxruntime-node');
+  try {
+    ort = await import('onnxruntime-node');
+  } catch (error) {
+    throw new VarError(
+      'E_BACKEND_UNAVAILABLE',
+      `onnxruntime-node could not be loaded (${error instanceof Error ? error.message : String(error)}); use --backend wasm`,
+    );
+  }
+  return {
+    name: 'native',
+    ort,
+    executionProviders: ['cpu'],
+    deviceResident: false,
+    sessionOptions: { intraOpNumThreads: threads, interOpNumThreads: 1 },
+  };
+}
