@@ -1,0 +1,170 @@
+// `npm run generate -- --model <pack> --class 207 [--n 4] [--seed 0] [--cfg 4] [--top-k 900] [--top-p 0.95]
+//  [--more-smooth] [--fid] [--scales] [--backend wasm|native] [--threads N] [--out out/]`: images from a model pack.
+
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { encode as encodePng } from 'fast-png';
+import { DEMO_DEFAULTS, FID_PRESET, type SamplingOptions } from '../core/generate/settings';
+import type { DecodedImages } from '../core/generate/var-pipeline';
+import { VarPipeline } from '../core/generate/var-pipeline';
+import { type NodeBackendName, nodeBackend } from '../node/ort-backends';
+import { openPackDir } from '../node/pack-dir';
+import { VarError } from '../shared/errors';
+import { IMAGENET_CLASSES, resolveClass } from '../shared/imagenet-classes';
+
+const USAGE = `usage: npm run generate -- --model <pack dir> --class <id or name> [options]
+  --class, -c      ImageNet class: id (207) or name (golden retriever; case-insensitive, unique prefix)
+  --n              images (default 1)
+  --seed           image i samples with seed + i (default 0)
+  --cfg            guidance scale (default ${DEMO_DEFAULTS.cfg}; 0 = none)
+  --top-k          default ${DEMO_DEFAULTS.topK} (0 = off)
+  --top-p          default ${DEMO_DEFAULTS.topP} (0 = off)
+  --more-smooth    Gumbel-softmax soft embeddings (official more_smooth)
+  --fid            the official FID preset (cfg ${FID_PRESET.cfg}, top-p ${FID_PRESET.topP}) instead of the demo defaults
+  --scales         also write the image after every scale
+  --backend        wasm (onnxruntime-web, as in the browser) or native (onnxruntime-node CPU); default wasm
+  --threads        default: all cores
+  --out            output folder (default out/)`;
+
+class UsageError extends Error {}
+
+function number(value: string | undefined, name: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n)) throw new UsageError(`--${name} must be a number, got "${value}"`);
+  return n;
+}
+
+/** (B, 3, H, W) float [0, 1] → one RGB PNG per image, uint8(x·255) truncated as the official demo. */
+function toPngs(images: DecodedImages): Uint8Array[] {
+  const { data, batch, size } = images;
+  const plane = size * size;
+  return Array.from({ length: batch }, (_, b) => {
+    const rgb = new Uint8Array(plane * 3);
+    for (let c = 0; c < 3; c++) {
+      for (let p = 0; p < plane; p++) rgb[p * 3 + c] = Math.trunc((data[(b * 3 + c) * plane + p] as number) * 255);
+    }
+    return encodePng({ width: size, height: size, data: rgb, channels: 3, depth: 8 });
+  });
+}
+
+async function main(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      model: { type: 'string', short: 'm' },
+      class: { type: 'string', short: 'c' },
+      n: { type: 'string' },
+      seed: { type: 'string' },
+      cfg: { type: 'string' },
+      'top-k': { type: 'string' },
+      'top-p': { type: 'string' },
+      'more-smooth': { type: 'boolean', default: false },
+      fid: { type: 'boolean', default: false },
+      scales: { type: 'boolean', default: false },
+      backend: { type: 'string', default: 'wasm' },
+      threads: { type: 'string' },
+      out: { type: 'string', default: 'out' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
+  if (!values.model) throw new UsageError('--model is required');
+  if (!values.class) throw new UsageError('--class is required');
+  if (values.backend !== 'wasm' && values.backend !== 'native') {
+    throw new UsageError(`--backend must be wasm or native, got "${values.backend}"`);
+  }
+  const base = values.fid ? FID_PRESET : DEMO_DEFAULTS;
+  const n = number(values.n, 'n', 1);
+  if (!Number.isInteger(n) || n < 1 || n > 64) throw new UsageError(`--n must be an integer from 1 to 64, got ${n}`);
+  const sampling: SamplingOptions = {
+    cfg: number(values.cfg, 'cfg', base.cfg),
+    topK: number(values['top-k'], 'top-k', base.topK),
+    topP: number(values['top-p'], 'top-p', base.topP),
+    moreSmooth: values['more-smooth'] || base.moreSmooth,
+    seed: number(values.seed, 'seed', 0),
+  };
+  const cls = resolveClass(values.class);
+  const threads = values.threads === undefined ? undefined : number(values.threads, 'threads', 1);
+
+  const pack = await openPackDir(resolve(values.model));
+  const m = pack.manifest;
+  if (cls.id >= m.numClasses)
+    throw new VarError('E_BAD_CLASS', `${m.label} has ${m.numClasses} classes; ${cls.id} is outside`);
+  const backend = await nodeBackend(values.backend as NodeBackendName, threads);
+  const tLoad = performance.now();
+  const pipeline = await VarPipeline.load(pack, backend);
+  const sessionMs = performance.now() - tLoad;
+  const outDir = resolve(values.out);
+  await mkdir(outDir, { recursive: true });
+  console.error(
+    `${m.label}${m.randomWeights ? ' — random weights: expect noise' : ''}; class ${cls.id} "${cls.name}"; ` +
+      `${n} image(s) on ${backend.name}; cfg ${sampling.cfg}, top-k ${sampling.topK}, top-p ${sampling.topP}` +
+      `${sampling.moreSmooth ? ', more_smooth' : ''}, seed ${sampling.seed}`,
+  );
+
+  const labels = Array.from({ length: n }, () => cls.id);
+  const result = await pipeline.generate(
+    { ...sampling, labels },
+    {
+      onScale: async (e) => {
+        const ms = e.timings.transformerMs + e.timings.samplingMs + e.timings.quantizerMs;
+        console.error(`scale ${e.si + 1}/${e.scaleCount} · ${e.pn}×${e.pn} · ${ms.toFixed(0)} ms`);
+        if (values.scales) {
+          const pngs = toPngs(await e.decodePreview());
+          await Promise.all(pngs.map((png, b) => writeFile(join(outDir, `image-${b}-scale-${e.si}.png`), png)));
+        }
+      },
+    },
+  );
+  await pipeline.release();
+  const pngs = toPngs(result.images);
+  const images = await Promise.all(
+    pngs.map(async (png, b) => {
+      const file = `image-${b}.png`;
+      await writeFile(join(outDir, file), png);
+      return {
+        file,
+        class: cls.id,
+        className: cls.name,
+        // Reproduces this image alone: --seed <seed> --n 1 with the same pack and settings.
+        seed: (sampling.seed + b) >>> 0,
+        scaleFiles: values.scales ? m.patchNums.map((_, si) => `image-${b}-scale-${si}.png`) : undefined,
+        ids: Array.from(result.ids[b] as Int32Array),
+      };
+    }),
+  );
+  const report = {
+    model: { name: m.name, label: m.label, randomWeights: m.randomWeights, patchNums: m.patchNums },
+    settings: { class: cls.id, className: IMAGENET_CLASSES[cls.id]?.name, n, ...sampling, backend: backend.name },
+    timings: {
+      sessionMs,
+      firstScaleMs: result.firstScaleMs,
+      scales: result.scales,
+      decodeMs: result.decodeMs,
+      totalMs: result.totalMs,
+      perImageMs: result.totalMs / n,
+    },
+    images,
+  };
+  await writeFile(join(outDir, 'result.json'), `${JSON.stringify(report, null, 2)}\n`);
+  console.error(`${n} image(s) in ${(result.totalMs / 1000).toFixed(2)} s → ${outDir}`);
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  if (error instanceof UsageError || (error instanceof TypeError && 'code' in error)) {
+    console.error(`error: ${error.message}\n\n${USAGE}`);
+    process.exit(2);
+  }
+  if (error instanceof VarError) {
+    console.error(`error ${error.code}: ${error.message}`);
+    process.exit(1);
+  }
+  console.error(error);
+  process.exit(1);
+});
