@@ -24,6 +24,28 @@ describe('filterTopKTopP', () => {
     expect(mismatches).toBe(0);
   });
 
+  it('splits ties at the top-p cut by index, as a stable sort does', () => {
+    // Probabilities ∝ e^x: the three equal smallest entries hold ≈ 2 % each; top-p 0.95 removes exactly two of them.
+    const row = Float32Array.of(0, 2.5, 0, 2.5, 0, 3.25);
+    const p = (x: number) => Math.exp(x) / (3 + 2 * Math.exp(2.5) + Math.exp(3.25));
+    expect(2 * p(0)).toBeLessThan(0.05);
+    expect(3 * p(0)).toBeGreaterThan(0.05);
+    filterTopKTopP(row, 6, { topK: 0, topP: 0.95 });
+    expect(Array.from(row)).toEqual([-Infinity, 2.5, -Infinity, 2.5, 0, 3.25]);
+  });
+
+  it('finds the k-th largest like a full sort on random rows (quickselect)', () => {
+    const rng = new Rng(5);
+    for (let trial = 0; trial < 50; trial++) {
+      const row = Float32Array.from({ length: 257 }, () => Math.round(rng.nextFloat() * 40) / 4); // many ties
+      const k = 1 + (rng.nextUint32() % 256);
+      const expected = Float32Array.from(row).sort()[257 - k] as number;
+      const filtered = Float32Array.from(row);
+      filterTopKTopP(filtered, 257, { topK: k, topP: 0 });
+      expect(Array.from(filtered)).toEqual(Array.from(row, (x) => (x < expected ? -Infinity : x)));
+    }
+  });
+
   it('keeps ties at the k-th value', () => {
     const row = Float32Array.of(1, 3, 3, 2, 3);
     filterTopKTopP(row, 5, { topK: 2, topP: 0 });

@@ -16,38 +16,83 @@ export interface SamplingSettings {
  */
 export function filterTopKTopP(logits_BlV: Float32Array, V: number, settings: SamplingSettings): void {
   const rows = logits_BlV.length / V;
-  const sorted = new Float32Array(V);
-  const order = new Uint32Array(V);
+  const scratch = new Float32Array(V);
   // torch compares the float32 cumsum with the Python float 1 − top_p, which becomes a float32 scalar.
   const pThreshold = Math.fround(1 - settings.topP);
   for (let r = 0; r < rows; r++) {
     const row = logits_BlV.subarray(r * V, (r + 1) * V);
     if (settings.topK > 0 && settings.topK < V) {
-      sorted.set(row);
-      sorted.sort();
-      const kth = sorted[V - settings.topK] as number;
+      scratch.set(row);
+      const kth = selectAscending(scratch, V - settings.topK);
       for (let v = 0; v < V; v++) if ((row[v] as number) < kth) row[v] = Number.NEGATIVE_INFINITY;
     }
-    if (settings.topP > 0) {
-      // Only finite entries matter: −∞ ones sort first with probability 0, so the cumsum is still 0 there and
-      // they are removed either way. After top-k 900 this sorts 900 entries instead of V.
-      let n = 0;
-      for (let v = 0; v < V; v++) if ((row[v] as number) !== Number.NEGATIVE_INFINITY) order[n++] = v;
-      const kept = order.subarray(0, n);
-      // Ascending by value, ties by index (torch's sort is stable).
-      kept.sort((a, b) => (row[a] as number) - (row[b] as number) || a - b);
-      const max = row[kept[n - 1] as number] as number;
-      let sum = 0;
-      for (let i = 0; i < n; i++) sum += Math.exp((row[kept[i] as number] as number) - max);
-      let cumsum = 0;
-      for (let i = 0; i < n - 1; i++) {
-        const v = kept[i] as number;
-        cumsum += Math.exp((row[v] as number) - max) / sum;
-        if (Math.fround(cumsum) <= pThreshold) row[v] = Number.NEGATIVE_INFINITY;
-        else break; // cumsum only grows: everything after stays
-      }
+    if (settings.topP > 0) removeTopPTail(row, scratch, pThreshold);
+  }
+}
+
+/**
+ * top-p on one row: with the finite values sorted ascending (−∞ entries have probability 0, so the cumsum is still
+ * 0 there and they stay removed), drop the prefix whose cumulative probability is ≤ the threshold, never the last.
+ * Ties at the cut are split as torch's stable sort splits them: lower indices first.
+ */
+function removeTopPTail(row: Float32Array, scratch: Float32Array, pThreshold: number): void {
+  let n = 0;
+  for (let v = 0; v < row.length; v++)
+    if ((row[v] as number) !== Number.NEGATIVE_INFINITY) scratch[n++] = row[v] as number;
+  const sorted = scratch.subarray(0, n).sort();
+  const max = sorted[n - 1] as number;
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += Math.exp((sorted[i] as number) - max);
+  let cumsum = 0;
+  let removed = 0;
+  for (let i = 0; i < n - 1; i++) {
+    cumsum += Math.exp((sorted[i] as number) - max) / sum;
+    if (Math.fround(cumsum) > pThreshold) break; // cumsum only grows: everything after stays
+    removed = i + 1;
+  }
+  if (removed === 0) return;
+  const cut = sorted[removed - 1] as number;
+  let equalToCut = 0;
+  for (let i = removed - 1; i >= 0 && sorted[i] === cut; i--) equalToCut++;
+  for (let v = 0; v < row.length; v++) {
+    const x = row[v] as number;
+    if (x < cut) row[v] = Number.NEGATIVE_INFINITY;
+    else if (x === cut && equalToCut > 0) {
+      row[v] = Number.NEGATIVE_INFINITY;
+      equalToCut--;
     }
   }
+}
+
+/** The value at position `k` of `a` sorted ascending (quickselect; reorders `a`). O(V) instead of a full sort. */
+function selectAscending(a: Float32Array, k: number): number {
+  let lo = 0;
+  let hi = a.length - 1;
+  while (lo < hi) {
+    // Median of three as the pivot keeps already-sorted inputs linear.
+    const mid = (lo + hi) >> 1;
+    const x = a[lo] as number;
+    const y = a[mid] as number;
+    const z = a[hi] as number;
+    const pivot = Math.max(Math.min(x, y), Math.min(Math.max(x, y), z)); // median of x, y, z
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while ((a[i] as number) < pivot) i++;
+      while ((a[j] as number) > pivot) j--;
+      if (i <= j) {
+        const t = a[i] as number;
+        a[i] = a[j] as number;
+        a[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return a[k] as number;
+  }
+  return a[k] as number;
 }
 
 /**
