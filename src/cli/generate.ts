@@ -5,7 +5,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { encode as encodePng } from 'fast-png';
-import { DEMO_DEFAULTS, FID_PRESET, type SamplingOptions } from '../core/generate/settings';
+import { DEMO_DEFAULTS, FID_PRESET, type SamplingOptions, validateSampling } from '../core/generate/settings';
 import type { DecodedImages } from '../core/generate/var-pipeline';
 import { VarPipeline } from '../core/generate/var-pipeline';
 import { type NodeBackendName, nodeBackend } from '../node/ort-backends';
