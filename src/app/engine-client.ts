@@ -1,12 +1,18 @@
-// The page's only door to the engine: a comlink proxy of the worker, typed as VarEngine.
+// The page's only door to the engine: a comlink proxy of the worker, exposed as the same VarEngine interface.
 
 import * as Comlink from 'comlink';
-import type { VarEngine } from '../shared/engine-api';
+import type {
+  GenerateCallbacks,
+  GenerateParams,
+  GenerationResult,
+  LoadProgress,
+  ScaleUpdate,
+  VarEngine,
+} from '../shared/engine-api';
 import { installVarErrorTransfer } from '../web/comlink-errors';
 
-export interface EngineClient {
-  readonly engine: Comlink.Remote<VarEngine>;
-  /** Stops the worker at once (the hard way to abort anything in flight). */
+export interface EngineClient extends VarEngine {
+  /** Stops the worker at once (the hard way to abort everything); the client is unusable afterwards. */
   terminate(): void;
 }
 
@@ -16,8 +22,21 @@ export function createEngineClient(): EngineClient {
     type: 'module',
     name: 'var-engine',
   });
+  const remote = Comlink.wrap<VarEngine>(worker);
   return {
-    engine: Comlink.wrap<VarEngine>(worker),
+    capabilities: () => remote.capabilities(),
+    listModels: () => remote.listModels(),
+    // Callbacks cross the boundary as one comlink proxy with both methods always present (the worker cannot see
+    // which optional ones exist); the previews inside updates arrive transferred.
+    generate: (params: GenerateParams, callbacks: GenerateCallbacks = {}): Promise<GenerationResult> =>
+      remote.generate(
+        params,
+        Comlink.proxy({
+          onProgress: (p: LoadProgress) => callbacks.onProgress?.(p),
+          onScale: (u: ScaleUpdate) => callbacks.onScale?.(u),
+        }),
+      ),
+    cancel: () => remote.cancel(),
     terminate: () => worker.terminate(),
   };
 }

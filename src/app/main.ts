@@ -8,7 +8,7 @@ async function main(): Promise<void> {
   if (!devicePanel) throw new Error('index.html is missing the device panel');
   const client = createEngineClient();
   try {
-    renderDevicePanel(devicePanel, await client.engine.capabilities());
+    renderDevicePanel(devicePanel, await client.capabilities());
   } catch (error) {
     const line = devicePanel.querySelector<HTMLElement>('[data-testid="device.backend"]');
     if (line) {

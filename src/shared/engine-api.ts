@@ -2,7 +2,105 @@
 
 import type { Capabilities } from './capabilities';
 
+/** A model pack the engine can load (from the models index). */
+export interface ModelInfo {
+  /** Pack name, e.g. "tiny", "micro", "var_d16". */
+  readonly id: string;
+  /** What the model picker shows, e.g. "VAR-d16 (310M)". */
+  readonly label: string;
+  /** Random weights (test and synthetic packs): images are coloured noise. */
+  readonly randomWeights: boolean;
+  readonly imageSize: number;
+  readonly patchNums: readonly number[];
+  readonly numClasses: number;
+  /** Total download size in bytes. */
+  readonly bytes: number;
+  /** Pack folder URL (ends with /). */
+  readonly url: string;
+}
+
+export type BackendChoice = 'auto' | 'webgpu' | 'wasm';
+
+export interface GenerateParams {
+  readonly modelId: string;
+  readonly classId: number;
+  /** Images in this run (1 … 8). Image i uses seed + i. */
+  readonly count: number;
+  readonly seed: number;
+  readonly cfg: number;
+  readonly topK: number;
+  readonly topP: number;
+  readonly moreSmooth: boolean;
+  /** 'auto' = WebGPU when the probe found an adapter, else WASM. */
+  readonly backend?: BackendChoice;
+}
+
+/** RGBA pixels (row-major, 4 bytes a pixel), transferred rather than copied across the worker boundary. */
+export interface Rgba {
+  readonly width: number;
+  readonly height: number;
+  readonly data: Uint8ClampedArray;
+}
+
+export interface ScaleUpdate {
+  readonly runId: number;
+  /** 0-based scale index and the scale count (10 for the 256px models). */
+  readonly si: number;
+  readonly scaleCount: number;
+  /** Token map side at this scale. */
+  readonly pn: number;
+  /** Time of this scale and since the run started. */
+  readonly scaleMs: number;
+  readonly elapsedMs: number;
+  /** Preview of every image so far (null when dropped to keep up: previews never delay the final image). */
+  readonly previews: readonly Rgba[] | null;
+}
+
+export interface GeneratedImage {
+  readonly rgba: Rgba;
+  readonly seed: number;
+  readonly classId: number;
+  /** The L token ids in scale order. */
+  readonly ids: Int32Array;
+}
+
+export interface GenerationResult {
+  readonly runId: number;
+  readonly images: readonly GeneratedImage[];
+  readonly backend: 'webgpu' | 'wasm';
+  readonly timings: {
+    readonly sessionMs: number;
+    readonly firstPreviewMs: number;
+    readonly totalMs: number;
+    readonly decodeMs: number;
+  };
+}
+
+export type LoadPhase = 'download' | 'session';
+
+export interface LoadProgress {
+  readonly modelId: string;
+  readonly phase: LoadPhase;
+  readonly file: string;
+  readonly loadedBytes: number;
+  readonly totalBytes: number;
+}
+
+export interface GenerateCallbacks {
+  onProgress?(progress: LoadProgress): void;
+  onScale?(update: ScaleUpdate): void;
+}
+
 export interface VarEngine {
   /** Probes the device once; later calls return the same frozen table. */
   capabilities(): Promise<Capabilities>;
+  /** The packs listed in the models index (`models/index.json` under the app's base URL). */
+  listModels(): Promise<ModelInfo[]>;
+  /**
+   * Generates `count` images, streaming one update per scale. A new call while one runs cancels the running one
+   * (it rejects with E_ABORTED) and starts after it stopped: the latest request wins.
+   */
+  generate(params: GenerateParams, callbacks?: GenerateCallbacks): Promise<GenerationResult>;
+  /** Cancels the running generation, if any, within one scale. */
+  cancel(): Promise<void>;
 }
