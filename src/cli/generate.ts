@@ -96,6 +96,7 @@ async function main(argv: string[]): Promise<void> {
   const m = pack.manifest;
   if (cls.id >= m.numClasses)
     throw new VarError('E_BAD_CLASS', `${m.label} has ${m.numClasses} classes; ${cls.id} is outside`);
+  validateSampling(sampling, m.var.vocabSize); // before the sessions are created: a typo should not cost a model load
   const backend = await nodeBackend(values.backend as NodeBackendName, threads);
   const tLoad = performance.now();
   const pipeline = await VarPipeline.load(pack, backend);

@@ -23,6 +23,11 @@ export const ERROR_CODES = [
   'E_BAD_SETTINGS',
   'E_BAD_CLASS',
   'E_BACKEND_UNAVAILABLE',
+  // engine
+  'E_NETWORK',
+  'E_GPU_DEVICE_LOST',
+  'E_NO_BACKEND',
+  'E_UNKNOWN_MODEL',
   // generic
   'E_IO',
   'E_ABORTED',

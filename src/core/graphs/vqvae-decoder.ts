@@ -34,6 +34,16 @@ export async function buildVqvaeDecoderGraph(
   config: VqvaeDecoderConfig,
   options: { externalData?: ExternalDataOptions } = {},
 ): Promise<BuiltModel> {
+  const b = vqvaeDecoderBuilder(weights, config);
+  await b.materialize();
+  return b.toModel(options);
+}
+
+/**
+ * The decoder as a GraphBuilder whose weights are lazy (read when the model is written): the converter streams it
+ * with toStreamingModel, so the 259 MB ch160 decoder is never held in memory whole. Same graph, same bytes.
+ */
+export function vqvaeDecoderBuilder(weights: WeightProvider, config: VqvaeDecoderConfig): GraphBuilder {
   const { ch, chMult, numResBlocks, zChannels, usingSa = true, usingMidSa = true } = config;
   const levels = chMult.length;
   const b = new GraphBuilder(
@@ -42,12 +52,12 @@ export async function buildVqvaeDecoderGraph(
   );
 
   /** A state-dict weight as an initializer of the same name (shape checked by the provider). */
-  const param = async (name: string, shape: readonly number[], dims: readonly number[] = shape): Promise<string> =>
-    b.initializer(name, 'float32', dims, await weights.get(name, shape));
+  const param = (name: string, shape: readonly number[], dims: readonly number[] = shape): string =>
+    b.lazyInitializer(name, 'float32', dims, () => weights.get(name, shape));
 
-  const conv = async (name: string, x: string, cin: number, cout: number, k: 1 | 3): Promise<string> => {
-    const w = await param(`${name}.weight`, [cout, cin, k, k]);
-    const bias = await param(`${name}.bias`, [cout]);
+  const conv = (name: string, x: string, cin: number, cout: number, k: 1 | 3): string => {
+    const w = param(`${name}.weight`, [cout, cin, k, k]);
+    const bias = param(`${name}.bias`, [cout]);
     const pad = (k - 1) / 2;
     return b.scope(name, () => b.op('Conv', [x, w, bias], { kernel_shape: [k, k], pads: [pad, pad, pad, pad] }));
   };
@@ -56,9 +66,9 @@ export async function buildVqvaeDecoderGraph(
   // (B, 32, C/32·H, W) → InstanceNormalization (statistics over each group's C/32·H·W values) → view back → affine.
   // Both Reshapes copy W with a 0 and infer the rest, so no Shape node is needed: ORT's NHWC layout pass would
   // otherwise insert int64 Gathers (on the CPU EP) to permute the shape of every normalised tensor.
-  const groupNorm = async (name: string, x: string, c: number): Promise<string> => {
-    const gamma = await param(`${name}.weight`, [c], [c, 1, 1]);
-    const beta = await param(`${name}.bias`, [c], [c, 1, 1]);
+  const groupNorm = (name: string, x: string, c: number): string => {
+    const gamma = param(`${name}.weight`, [c], [c, 1, 1]);
+    const beta = param(`${name}.bias`, [c], [c, 1, 1]);
     return b.scope(name, () => {
       const grouped = b.op('Reshape', [x, b.int64s([0, GROUPS, -1, 0])]);
       const ones = b.constant('float32', [GROUPS], new Float32Array(GROUPS).fill(1));
@@ -72,12 +82,12 @@ export async function buildVqvaeDecoderGraph(
   const silu = (x: string): string => b.op('Mul', [x, b.op('Sigmoid', [x])]);
 
   // ResnetBlock: h = conv1(silu(norm1(x))); h = conv2(silu(norm2(h))); nin_shortcut(x) + h (dropout 0).
-  const resBlock = async (name: string, x: string, cin: number, cout: number): Promise<string> => {
-    let h = silu(await groupNorm(`${name}.norm1`, x, cin));
-    h = await conv(`${name}.conv1`, h, cin, cout, 3);
-    h = silu(await groupNorm(`${name}.norm2`, h, cout));
-    h = await conv(`${name}.conv2`, h, cout, cout, 3);
-    const shortcut = cin === cout ? x : await conv(`${name}.nin_shortcut`, x, cin, cout, 1);
+  const resBlock = (name: string, x: string, cin: number, cout: number): string => {
+    let h = silu(groupNorm(`${name}.norm1`, x, cin));
+    h = conv(`${name}.conv1`, h, cin, cout, 3);
+    h = silu(groupNorm(`${name}.norm2`, h, cout));
+    h = conv(`${name}.conv2`, h, cout, cout, 3);
+    const shortcut = cin === cout ? x : conv(`${name}.nin_shortcut`, x, cin, cout, 1);
     return b.scope(name, () => b.op('Add', [shortcut, h]));
   };
 
@@ -85,8 +95,8 @@ export async function buildVqvaeDecoderGraph(
   // out = x + proj_out(v · wᵀ). Queries keep their (H, W) axes and only keys/values are flattened, so the result comes
   // out as (B, H, W, C) without un-flattening: a Reshape back to Shape(x) would make ORT's NHWC layout pass insert
   // int64 Gathers on the CPU EP.
-  const attnBlock = async (name: string, x: string, c: number): Promise<string> => {
-    const qkv = await conv(`${name}.qkv`, await groupNorm(`${name}.norm`, x, c), c, 3 * c, 1);
+  const attnBlock = (name: string, x: string, c: number): string => {
+    const qkv = conv(`${name}.qkv`, groupNorm(`${name}.norm`, x, c), c, 3 * c, 1);
     const h = b.scope(name, () => {
       const [q, k, v] = b.node('Split', [qkv, b.int64s([c, c, c])], 3, { axis: 1 }) as [string, string, string];
       const qBHWC = b.op('Transpose', [q], { perm: [0, 2, 3, 1] }); // (B, H, W, C)
@@ -97,12 +107,12 @@ export async function buildVqvaeDecoderGraph(
       const out = b.op('MatMul', [w, vB1NC]); // (B, H, W, C)
       return b.op('Transpose', [out], { perm: [0, 3, 1, 2] }); // (B, C, H, W)
     });
-    const projected = await conv(`${name}.proj_out`, h, c, c, 1);
+    const projected = conv(`${name}.proj_out`, h, c, c, 1);
     return b.scope(name, () => b.op('Add', [x, projected]));
   };
 
   // Upsample2x: conv3x3(nearest ×2). Resize asymmetric + floor is torch's nearest (src = floor(dst / 2)) exactly.
-  const upsample = async (name: string, x: string, c: number): Promise<string> => {
+  const upsample = (name: string, x: string, c: number): string => {
     const up = b.scope(name, () =>
       b.op('Resize', [x, '', b.constant('float32', [4], Float32Array.of(1, 1, 2, 2))], {
         mode: 'nearest',
@@ -114,31 +124,31 @@ export async function buildVqvaeDecoderGraph(
   };
 
   const fHat = b.input('f_hat', 'float32', ['B', zChannels, 'h', 'w']);
-  let h = await conv('post_quant_conv', fHat, zChannels, zChannels, 3);
+  let h = conv('post_quant_conv', fHat, zChannels, zChannels, 3);
 
   let blockIn = ch * (chMult[levels - 1] as number);
-  h = await conv('decoder.conv_in', h, zChannels, blockIn, 3);
-  h = await resBlock('decoder.mid.block_1', h, blockIn, blockIn);
-  if (usingMidSa) h = await attnBlock('decoder.mid.attn_1', h, blockIn);
-  h = await resBlock('decoder.mid.block_2', h, blockIn, blockIn);
+  h = conv('decoder.conv_in', h, zChannels, blockIn, 3);
+  h = resBlock('decoder.mid.block_1', h, blockIn, blockIn);
+  if (usingMidSa) h = attnBlock('decoder.mid.attn_1', h, blockIn);
+  h = resBlock('decoder.mid.block_2', h, blockIn, blockIn);
 
   for (let level = levels - 1; level >= 0; level--) {
     const blockOut = ch * (chMult[level] as number);
     for (let block = 0; block < numResBlocks + 1; block++) {
-      h = await resBlock(`decoder.up.${level}.block.${block}`, h, blockIn, blockOut);
+      h = resBlock(`decoder.up.${level}.block.${block}`, h, blockIn, blockOut);
       blockIn = blockOut;
       // using_sa: attention only at the lowest resolution (the 16×16 level of a 256-pixel model).
-      if (usingSa && level === levels - 1) h = await attnBlock(`decoder.up.${level}.attn.${block}`, h, blockIn);
+      if (usingSa && level === levels - 1) h = attnBlock(`decoder.up.${level}.attn.${block}`, h, blockIn);
     }
-    if (level !== 0) h = await upsample(`decoder.up.${level}.upsample`, h, blockIn);
+    if (level !== 0) h = upsample(`decoder.up.${level}.upsample`, h, blockIn);
   }
 
-  h = silu(await groupNorm('decoder.norm_out', h, blockIn));
-  h = await conv('decoder.conv_out', h, blockIn, 3, 3);
+  h = silu(groupNorm('decoder.norm_out', h, blockIn));
+  h = conv('decoder.conv_out', h, blockIn, 3, 3);
   b.scope('output', () => {
     const clamped = b.op('Clip', [h, b.scalar(-1), b.scalar(1)]);
     b.op('Mul', [b.op('Add', [clamped, b.scalar(1)]), b.scalar(0.5)], {}, { out: 'image' });
   });
   b.output('image', 'float32', ['B', 3, 'H', 'W']);
-  return b.toModel(options);
+  return b;
 }

@@ -41,6 +41,8 @@ export interface PackManifest {
   readonly synthetic: false | SyntheticArchitecture;
   /** True for packs whose weights are random (synthetic or test fixtures): images are noise, numbers are real. */
   readonly randomWeights: boolean;
+  /** Seed of the random weights of a synthetic pack (same seed, same bytes); absent otherwise. */
+  readonly seed?: number;
   readonly createdBy: string;
   /** The checkpoints it was converted from (file name, size, sha256); null for synthetic packs. */
   readonly source: { readonly var: PackFile; readonly vae: PackFile } | null;
@@ -52,6 +54,12 @@ export interface PackManifest {
   readonly numClasses: number;
   /** Image side in pixels (last patch num × 2^(levels−1)). */
   readonly imageSize: number;
+  /**
+   * The VQ-VAE codebook `quantize.embedding.weight` as raw little-endian float32 (vocabSize × zChannels), e.g.
+   * "codebook.f32". Sampling runs on the CPU, so the loop looks token vectors up there (and mixes them for
+   * more_smooth) and feeds the quantizer graph the vectors, not the ids.
+   */
+  readonly codebook: { readonly path: string; readonly dims: readonly [number, number] };
   readonly graphs: {
     readonly transformer: PackGraph & { readonly attention: 'matmul' | 'mha' };
     readonly quantizer: PackGraph;
