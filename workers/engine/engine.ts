@@ -1,14 +1,272 @@
 // The engine: implements VarEngine in whatever thread it runs in (the worker, or in-thread in tests).
+//
+// Layers: models index → pack manifest (fetch) → pack files (fetch, verified; cache layer to come) → ORT sessions
+// (VarPipeline on WebGPU or WASM). One generation at a time owns the device; a new request cancels the running one.
 
+import * as Comlink from 'comlink';
+import * as ort from 'onnxruntime-web';
+import type { InferenceBackend } from '../../src/core/generate/backend';
+import type { DecodedImages, GenerateResult } from '../../src/core/generate/var-pipeline';
+import { VarPipeline } from '../../src/core/generate/var-pipeline';
 import type { Capabilities } from '../../src/shared/capabilities';
-import type { VarEngine } from '../../src/shared/engine-api';
+import type {
+  GenerateCallbacks,
+  GenerateParams,
+  GenerationResult,
+  ModelInfo,
+  Rgba,
+  ScaleUpdate,
+  VarEngine,
+} from '../../src/shared/engine-api';
+import { VarError } from '../../src/shared/errors';
+import { fetchBytes } from './fetch-file';
+import { fetchPackManifest, httpPackSource } from './http-pack';
 import { probeCapabilities } from './probe-capabilities';
+
+/** Previews decode f_hat area-downsampled to at most this latent side (64 px images): ~1/16 of a full decode. */
+export const PREVIEW_MAX_LATENT = 4;
+const MAX_IMAGES = 8;
+
+interface Run {
+  readonly id: number;
+  readonly signal: { aborted: boolean; reason?: unknown };
+  done: Promise<unknown>;
+}
+
+interface LoadedPipeline {
+  readonly key: string;
+  readonly pipeline: VarPipeline;
+  readonly backend: 'webgpu' | 'wasm';
+  readonly sessionMs: number;
+}
+
+export interface EngineOptions {
+  /** Folder holding `index.json` and one folder per pack (default: `models/` under the app's base URL). */
+  readonly modelsUrl?: string;
+}
 
 export class Engine implements VarEngine {
   private capabilitiesPromise: Promise<Capabilities> | undefined;
+  private modelsPromise: Promise<ModelInfo[]> | undefined;
+  private loaded: LoadedPipeline | undefined;
+  private current: Run | undefined;
+  private runCounter = 0;
+  private readonly modelsUrl: string;
+
+  constructor(options: EngineOptions = {}) {
+    this.modelsUrl = options.modelsUrl ?? new URL(`${import.meta.env.BASE_URL}models/`, self.location.origin).href;
+  }
 
   capabilities(): Promise<Capabilities> {
     this.capabilitiesPromise ??= probeCapabilities();
     return this.capabilitiesPromise;
   }
+
+  listModels(): Promise<ModelInfo[]> {
+    this.modelsPromise ??= this.readModelsIndex().catch((error: unknown) => {
+      this.modelsPromise = undefined; // a failed index read is retried next time
+      throw error;
+    });
+    return this.modelsPromise;
+  }
+
+  async cancel(): Promise<void> {
+    const run = this.current;
+    if (!run) return;
+    run.signal.aborted = true;
+    run.signal.reason = 'cancelled';
+    await run.done.catch(() => undefined);
+  }
+
+  async generate(params: GenerateParams, callbacks: GenerateCallbacks = {}): Promise<GenerationResult> {
+    // The latest request wins: stop the running one (within one scale), then start.
+    await this.cancel();
+    const run: Run = { id: ++this.runCounter, signal: { aborted: false }, done: Promise.resolve() };
+    this.current = run;
+    const work = this.run(run, params, callbacks);
+    run.done = work;
+    try {
+      return await work;
+    } finally {
+      if (this.current === run) this.current = undefined;
+    }
+  }
+
+  private async run(run: Run, params: GenerateParams, callbacks: GenerateCallbacks): Promise<GenerationResult> {
+    if (!Number.isInteger(params.count) || params.count < 1 || params.count > MAX_IMAGES) {
+      throw new VarError('E_BAD_SETTINGS', `Number of images must be 1 to ${MAX_IMAGES}, got ${params.count}`);
+    }
+    const backend = await this.chooseBackend(params.backend ?? 'auto');
+    const loaded = await this.load(params.modelId, backend, callbacks);
+    if (run.signal.aborted) throw new VarError('E_ABORTED', 'Generation was cancelled');
+    const start = performance.now();
+    let firstPreviewMs = 0;
+    let delivering: Promise<unknown> | undefined;
+    let result: GenerateResult;
+    try {
+      result = await loaded.pipeline.generate(
+        { ...params, labels: Array.from({ length: params.count }, () => params.classId) },
+        {
+          signal: run.signal,
+          onScale: async (e) => {
+            // Never queue previews: while the page is still taking the previous one, this one is dropped; the last
+            // scale gets none because the final image follows at once.
+            let previews: Rgba[] | null = null;
+            if (!delivering && e.si < e.scaleCount - 1) previews = toRgba(await e.decodePreview(PREVIEW_MAX_LATENT));
+            if (previews && firstPreviewMs === 0) firstPreviewMs = performance.now() - start;
+            const update: ScaleUpdate = {
+              runId: run.id,
+              si: e.si,
+              scaleCount: e.scaleCount,
+              pn: e.pn,
+              scaleMs: e.timings.transformerMs + e.timings.samplingMs + e.timings.quantizerMs,
+              elapsedMs: e.elapsedMs,
+              previews,
+            };
+            const transfer = previews ? previews.map((p) => p.data.buffer as ArrayBuffer) : [];
+            const delivery = Promise.resolve(callbacks.onScale?.(Comlink.transfer(update, transfer))).catch(
+              () => undefined,
+            );
+            if (previews) {
+              delivering = delivery;
+              void delivery.finally(() => {
+                if (delivering === delivery) delivering = undefined;
+              });
+            }
+          },
+        },
+      );
+    } catch (error) {
+      throw this.translateRunError(error, loaded);
+    }
+    const images = toRgba(result.images).map((rgba, i) => ({
+      rgba,
+      seed: (params.seed + i) >>> 0,
+      classId: params.classId,
+      ids: result.ids[i] as Int32Array,
+    }));
+    const out: GenerationResult = {
+      runId: run.id,
+      images,
+      backend: loaded.backend,
+      timings: { sessionMs: loaded.sessionMs, firstPreviewMs, totalMs: result.totalMs, decodeMs: result.decodeMs },
+    };
+    return Comlink.transfer(
+      out,
+      images.map((i) => i.rgba.data.buffer as ArrayBuffer),
+    );
+  }
+
+  private async chooseBackend(choice: 'auto' | 'webgpu' | 'wasm'): Promise<'webgpu' | 'wasm'> {
+    const caps = await this.capabilities();
+    if (choice === 'wasm') return 'wasm';
+    if (caps.backend === 'webgpu') return 'webgpu';
+    if (choice === 'webgpu') {
+      throw new VarError(
+        'E_NO_BACKEND',
+        `WebGPU was requested but is unavailable: ${caps.webgpuUnavailable ?? caps.reason}`,
+      );
+    }
+    if (caps.backend === 'none') throw new VarError('E_NO_BACKEND', caps.reason);
+    return 'wasm';
+  }
+
+  /** The session layer: one pipeline at a time (a model switch releases the previous one's GPU memory). */
+  private async load(
+    modelId: string,
+    backend: 'webgpu' | 'wasm',
+    callbacks: GenerateCallbacks,
+  ): Promise<LoadedPipeline> {
+    const key = `${modelId}|${backend}`;
+    if (this.loaded?.key === key) return this.loaded;
+    const model = (await this.listModels()).find((m) => m.id === modelId);
+    if (!model) throw new VarError('E_UNKNOWN_MODEL', `No model pack "${modelId}" in ${this.modelsUrl}index.json`);
+    if (this.loaded) {
+      const previous = this.loaded;
+      this.loaded = undefined;
+      await previous.pipeline.release();
+    }
+    const manifest = await fetchPackManifest(model.url);
+    const totalBytes = manifest.files.reduce((n, f) => n + f.bytes, 0);
+    const done = new Map<string, number>();
+    const pack = httpPackSource(model.url, manifest, (file, loaded) => {
+      done.set(file, loaded);
+      const loadedBytes = [...done.values()].reduce((a, b) => a + b, 0);
+      callbacks.onProgress?.({ modelId, phase: 'download', file, loadedBytes, totalBytes });
+    });
+    const t0 = performance.now();
+    const pipeline = await VarPipeline.load(pack, this.backendFor(backend));
+    callbacks.onProgress?.({ modelId, phase: 'session', file: '', loadedBytes: totalBytes, totalBytes });
+    this.loaded = { key, pipeline, backend, sessionMs: performance.now() - t0 };
+    return this.loaded;
+  }
+
+  private backendFor(name: 'webgpu' | 'wasm'): InferenceBackend {
+    // Threaded WASM needs cross-origin isolation; without it ORT would warn and fall back to one thread anyway.
+    ort.env.wasm.numThreads = self.crossOriginIsolated ? Math.min(4, navigator.hardwareConcurrency || 1) : 1;
+    return name === 'webgpu'
+      ? { name, ort, executionProviders: ['webgpu'], deviceResident: true }
+      : { name, ort, executionProviders: ['wasm'], deviceResident: false };
+  }
+
+  /** A lost GPU device drops the sessions so that the next request recreates them; other errors pass through. */
+  private translateRunError(error: unknown, loaded: LoadedPipeline): unknown {
+    if (error instanceof VarError) return error;
+    const message = error instanceof Error ? error.message : String(error);
+    if (loaded.backend === 'webgpu' && /device (is |was )?lost|GPUDevice|DeviceLost/i.test(message)) {
+      if (this.loaded === loaded) this.loaded = undefined;
+      void loaded.pipeline.release().catch(() => undefined);
+      return new VarError(
+        'E_GPU_DEVICE_LOST',
+        'The GPU device was lost (a driver reset, or the system reclaimed GPU memory). Generate again to restart it.',
+        { message },
+      );
+    }
+    return new VarError('E_INTERNAL', `Generation failed: ${message}`, { message });
+  }
+
+  private async readModelsIndex(): Promise<ModelInfo[]> {
+    const indexUrl = new URL('index.json', this.modelsUrl).href;
+    const bytes = await fetchBytes(indexUrl, undefined);
+    let index: { packs?: unknown };
+    try {
+      index = JSON.parse(new TextDecoder().decode(bytes)) as { packs?: unknown };
+    } catch {
+      throw new VarError('E_PACK_FORMAT', `${indexUrl} is not JSON`);
+    }
+    const names = Array.isArray(index.packs) ? index.packs.filter((p): p is string => typeof p === 'string') : [];
+    const models = await Promise.all(
+      names.map(async (name) => {
+        const url = new URL(`${name}/`, this.modelsUrl).href;
+        const m = await fetchPackManifest(url);
+        return {
+          id: m.name,
+          label: m.label,
+          randomWeights: m.randomWeights,
+          imageSize: m.imageSize,
+          patchNums: m.patchNums,
+          numClasses: m.numClasses,
+          bytes: m.files.reduce((n, f) => n + f.bytes, 0),
+          url,
+        } satisfies ModelInfo;
+      }),
+    );
+    return models;
+  }
+}
+
+/** (B, 3, H, W) float [0, 1] → one RGBA image each, uint8(x·255) truncated as the official demo. */
+function toRgba(images: DecodedImages): Rgba[] {
+  const { data, batch, size } = images;
+  const plane = size * size;
+  return Array.from({ length: batch }, (_, b) => {
+    const rgba = new Uint8ClampedArray(plane * 4);
+    for (let p = 0; p < plane; p++) {
+      rgba[p * 4] = Math.trunc((data[b * 3 * plane + p] as number) * 255);
+      rgba[p * 4 + 1] = Math.trunc((data[(b * 3 + 1) * plane + p] as number) * 255);
+      rgba[p * 4 + 2] = Math.trunc((data[(b * 3 + 2) * plane + p] as number) * 255);
+      rgba[p * 4 + 3] = 255;
+    }
+    return { width: size, height: size, data: rgba };
+  });
 }

@@ -7,7 +7,7 @@
 import type { InferenceSession, Tensor } from 'onnxruntime-common';
 import { VarError } from '../../shared/errors';
 import { quantizerStepFeeds } from '../graphs/quantizer';
-import { scaleOffsets } from '../graphs/scale-resample';
+import { areaMatrix, scaleOffsets } from '../graphs/scale-resample';
 import { VAR_IO } from '../graphs/var-transformer';
 import type { PackGraph, PackManifest } from '../pack/manifest';
 import type { PackSource } from '../pack/pack-source';
@@ -40,8 +40,11 @@ export interface ScaleEvent {
   readonly timings: ScaleTimings;
   /** Since the start of generate(). */
   readonly elapsedMs: number;
-  /** Decodes the image so far (the current f_hat); only valid during the callback. For previews. */
-  decodePreview(): Promise<DecodedImages>;
+  /**
+   * Decodes the image so far (the current f_hat); only valid during the callback. With `latentSize` below the last
+   * patch num, f_hat is first area-downsampled to latentSize² (a smaller, proportionally cheaper decode: previews).
+   */
+  decodePreview(latentSize?: number): Promise<DecodedImages>;
 }
 
 export interface DecodedImages {
@@ -128,6 +131,15 @@ export class VarPipeline {
     const data = (await image.getData()) as Float32Array;
     image.dispose();
     return { data, batch: image.dims[0] as number, size: image.dims[2] as number };
+  }
+
+  /** Decodes f_hat, area-downsampled on the CPU to latentSize² first when that is smaller than f_hat. */
+  async decodePreview(fHat: Tensor, latentSize?: number): Promise<DecodedImages> {
+    const [B, C, S] = fHat.dims as [number, number, number, number];
+    if (latentSize === undefined || latentSize >= S) return this.decode(fHat);
+    const full = (await fHat.getData()) as Float32Array;
+    const small = areaDownsample(full, B * C, S, latentSize);
+    return this.decode(new this.backend.ort.Tensor('float32', small, [B, C, latentSize, latentSize]));
   }
 
   async generate(request: GenerateRequest, options: GenerateOptions = {}): Promise<GenerateResult> {
@@ -239,7 +251,7 @@ export class VarPipeline {
           ids: idsBl,
           timings,
           elapsedMs: t3 - start,
-          decodePreview: () => this.decode(currentFHat),
+          decodePreview: (latentSize?: number) => this.decodePreview(currentFHat, latentSize),
         });
       }
       throwIfAborted(options.signal);
@@ -252,6 +264,32 @@ export class VarPipeline {
       disposeAll({ fHat, nextInput });
     }
   }
+}
+
+/** `M @ X @ Mᵀ` per channel with the exact area matrix (adaptive average pooling, as F.interpolate 'area'). */
+function areaDownsample(x: Float32Array, channels: number, S: number, size: number): Float32Array {
+  const m = areaMatrix(S, size); // (size, S)
+  const out = new Float32Array(channels * size * size);
+  const rows = new Float64Array(size * S);
+  for (let c = 0; c < channels; c++) {
+    const plane = x.subarray(c * S * S, (c + 1) * S * S);
+    rows.fill(0);
+    for (let i = 0; i < size; i++) {
+      for (let k = 0; k < S; k++) {
+        const w = m[i * S + k] as number;
+        if (w !== 0)
+          for (let j = 0; j < S; j++) rows[i * S + j] = (rows[i * S + j] as number) + w * (plane[k * S + j] as number);
+      }
+    }
+    for (let i = 0; i < size; i++) {
+      for (let j = 0; j < size; j++) {
+        let acc = 0;
+        for (let k = 0; k < S; k++) acc += (rows[i * S + k] as number) * (m[j * S + k] as number);
+        out[(c * size + i) * size + j] = acc;
+      }
+    }
+  }
+  return out;
 }
 
 async function createSession(
