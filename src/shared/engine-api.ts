@@ -52,6 +52,8 @@ export interface ScaleUpdate {
   /** Time of this scale and since the run started. */
   readonly scaleMs: number;
   readonly elapsedMs: number;
+  /** 'gpu-buffer' when the KV cache and f_hat stayed on the GPU between scales (WebGPU), else 'cpu'. */
+  readonly stateLocation: string;
   /** Preview of every image so far (null when dropped to keep up: previews never delay the final image). */
   readonly previews: readonly Rgba[] | null;
 }

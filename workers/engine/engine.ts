@@ -26,6 +26,8 @@ import { probeCapabilities } from './probe-capabilities';
 /** Previews decode f_hat area-downsampled to at most this latent side (64 px images): ~1/16 of a full decode. */
 export const PREVIEW_MAX_LATENT = 4;
 const MAX_IMAGES = 8;
+/** How long a new preview waits for the page to take the previous one before it is dropped. */
+const PREVIEW_GRACE_MS = 25;
 
 interface Run {
   readonly id: number;
@@ -54,7 +56,10 @@ export class Engine implements VarEngine {
   private readonly modelsUrl: string;
 
   constructor(options: EngineOptions = {}) {
-    this.modelsUrl = options.modelsUrl ?? new URL(`${import.meta.env.BASE_URL}models/`, self.location.origin).href;
+    // VITE_MODELS_URL (build time) points the app at packs hosted elsewhere; by default they sit beside the app.
+    const configured = (import.meta.env.VITE_MODELS_URL as string | undefined) ?? `${import.meta.env.BASE_URL}models/`;
+    this.modelsUrl =
+      options.modelsUrl ?? new URL(configured.endsWith('/') ? configured : `${configured}/`, self.location.origin).href;
   }
 
   capabilities(): Promise<Capabilities> {
@@ -109,8 +114,12 @@ export class Engine implements VarEngine {
         {
           signal: run.signal,
           onScale: async (e) => {
-            // Never queue previews: while the page is still taking the previous one, this one is dropped; the last
-            // scale gets none because the final image follows at once.
+            // Let queued messages (a cancel, a new request) in: ORT's WASM runs can resolve in microtasks only, so
+            // without this the worker would not see them until the whole generation has finished.
+            await yieldToEventLoop();
+            // Never queue previews: if the page is still taking the previous one after a short grace, this one is
+            // dropped; the last scale gets none because the final image follows at once.
+            if (delivering) await Promise.race([delivering, sleep(PREVIEW_GRACE_MS)]);
             let previews: Rgba[] | null = null;
             if (!delivering && e.si < e.scaleCount - 1) previews = toRgba(await e.decodePreview(PREVIEW_MAX_LATENT));
             if (previews && firstPreviewMs === 0) firstPreviewMs = performance.now() - start;
@@ -121,6 +130,7 @@ export class Engine implements VarEngine {
               pn: e.pn,
               scaleMs: e.timings.transformerMs + e.timings.samplingMs + e.timings.quantizerMs,
               elapsedMs: e.elapsedMs,
+              stateLocation: e.stateLocation,
               previews,
             };
             const transfer = previews ? previews.map((p) => p.data.buffer as ArrayBuffer) : [];
@@ -253,6 +263,22 @@ export class Engine implements VarEngine {
     );
     return models;
   }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Resolves after the event loop has run once (a MessageChannel task: no 4 ms timer clamp). */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => {
+      channel.port1.close();
+      resolve();
+    };
+    channel.port2.postMessage(null);
+  });
 }
 
 /** (B, 3, H, W) float [0, 1] → one RGBA image each, uint8(x·255) truncated as the official demo. */

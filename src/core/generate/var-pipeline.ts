@@ -40,6 +40,8 @@ export interface ScaleEvent {
   readonly timings: ScaleTimings;
   /** Since the start of generate(). */
   readonly elapsedMs: number;
+  /** Where the KV cache and f_hat live after this scale: 'gpu-buffer' when they never left the GPU. */
+  readonly stateLocation: string;
   /**
    * Decodes the image so far (the current f_hat); only valid during the callback. With `latentSize` below the last
    * patch num, f_hat is first area-downsampled to latentSize² (a smaller, proportionally cheaper decode: previews).
@@ -251,6 +253,9 @@ export class VarPipeline {
           ids: idsBl,
           timings,
           elapsedMs: t3 - start,
+          stateLocation: [...Object.values(past), fHat, nextInput].every((t) => t.location === 'gpu-buffer')
+            ? 'gpu-buffer'
+            : (fHat.location as string),
           decodePreview: (latentSize?: number) => this.decodePreview(currentFHat, latentSize),
         });
       }
