@@ -33,6 +33,10 @@ export interface GenerateParams {
   readonly moreSmooth: boolean;
   /** 'auto' = WebGPU when the probe found an adapter, else WASM. */
   readonly backend?: BackendChoice;
+  /** Stream a preview image with each scale (default true; benchmarks turn it off to measure what previews cost). */
+  readonly previews?: boolean;
+  /** Largest latent side a preview decodes (default PREVIEW_MAX_LATENT in the engine); for benchmarks. */
+  readonly previewMaxLatent?: number;
 }
 
 /** RGBA pixels (row-major, 4 bytes a pixel), transferred rather than copied across the worker boundary. */

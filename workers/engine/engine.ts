@@ -23,8 +23,17 @@ import { fetchBytes } from './fetch-file';
 import { fetchPackManifest, httpPackSource } from './http-pack';
 import { probeCapabilities } from './probe-capabilities';
 
-/** Previews decode f_hat area-downsampled to at most this latent side (64 px images): ~1/16 of a full decode. */
+/**
+ * Previews decode f_hat area-downsampled to at most this latent side (64 px images; nine of them cost at most 110/256
+ * of one full decode), and smaller when the budget below says so.
+ */
 export const PREVIEW_MAX_LATENT = 4;
+/**
+ * Previews may take at most this share of the time spent so far (≤ 25 % on top of the model work). Measured with
+ * `npm run bench:browser`: fixed 64 px previews cost 48 % on the tiny model, where the decoder outweighs the
+ * transformer, but about 17 % on d16 by FLOPs; the budget picks the size each time instead.
+ */
+const PREVIEW_BUDGET = 0.2;
 const MAX_IMAGES = 8;
 /** How long a new preview waits for the page to take the previous one before it is dropped. */
 const PREVIEW_GRACE_MS = 25;
@@ -107,6 +116,7 @@ export class Engine implements VarEngine {
     const start = performance.now();
     let firstPreviewMs = 0;
     let delivering: Promise<unknown> | undefined;
+    const previewBudget = new PreviewBudget(PREVIEW_BUDGET);
     let result: GenerateResult;
     try {
       result = await loaded.pipeline.generate(
@@ -121,7 +131,13 @@ export class Engine implements VarEngine {
             // dropped; the last scale gets none because the final image follows at once.
             if (delivering) await Promise.race([delivering, sleep(PREVIEW_GRACE_MS)]);
             let previews: Rgba[] | null = null;
-            if (!delivering && e.si < e.scaleCount - 1) previews = toRgba(await e.decodePreview(PREVIEW_MAX_LATENT));
+            const wanted = params.previews !== false && e.si < e.scaleCount - 1;
+            if (wanted && !delivering) {
+              const latent = previewBudget.latentFor(e.pn, e.elapsedMs, params.previewMaxLatent ?? PREVIEW_MAX_LATENT);
+              const t = performance.now();
+              previews = toRgba(await e.decodePreview(latent));
+              previewBudget.spent(latent, performance.now() - t);
+            }
             if (previews && firstPreviewMs === 0) firstPreviewMs = performance.now() - start;
             const update: ScaleUpdate = {
               runId: run.id,
@@ -262,6 +278,27 @@ export class Engine implements VarEngine {
       }),
     );
     return models;
+  }
+}
+
+/** Picks each preview's latent size so that previews stay within a share of the elapsed time. */
+class PreviewBudget {
+  private spentMs = 0;
+  private msPerLatentCell = 0;
+
+  constructor(private readonly share: number) {}
+
+  latentFor(pn: number, elapsedMs: number, maxLatent: number): number {
+    let latent = Math.max(1, Math.min(pn, maxLatent));
+    const budget = this.share * elapsedMs - this.spentMs;
+    // Decoder time grows with the latent area; the smallest preview (1×1) is always allowed.
+    while (latent > 1 && this.msPerLatentCell > 0 && latent * latent * this.msPerLatentCell > budget) latent--;
+    return latent;
+  }
+
+  spent(latent: number, ms: number): void {
+    this.spentMs += ms;
+    this.msPerLatentCell = ms / (latent * latent);
   }
 }
 
