@@ -35,7 +35,7 @@ export function createModelPicker(root: HTMLElement, options: { onChange?: (m: M
     const m = selected();
     badge.hidden = !m?.randomWeights;
     if (!m) return;
-    info.textContent = `${formatMegabytes(m.bytes)} download, kept for next time · ${m.imageSize}×${m.imageSize} px · ${m.patchNums.length} scales`;
+    info.textContent = `${formatMegabytes(m.bytes)} download · ${m.imageSize}×${m.imageSize} px · ${m.patchNums.length} scales`;
   }
 
   select.addEventListener('change', () => {
