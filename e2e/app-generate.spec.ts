@@ -78,6 +78,10 @@ for (const sampling of [
     expect(differing).toBe(0);
     await expect(app.galleryItems).toHaveCount(1);
     await expect(app.thumbs).toHaveCount(10);
+    // The gallery shows the PNG it offers for download.
+    const galleryImage = app.galleryItems.first().locator('img');
+    await expect.poll(() => galleryImage.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(256);
+    await expect(app.galleryDownload(0)).toHaveAttribute('download', /var-207-golden-retriever-seed\d+\.png/);
   });
 }
 

@@ -35,8 +35,12 @@ export const PREVIEW_MAX_LATENT = 4;
  */
 const PREVIEW_BUDGET = 0.2;
 const MAX_IMAGES = 8;
-/** How long a new preview waits for the page to take the previous one before it is dropped. */
-const PREVIEW_GRACE_MS = 25;
+/**
+ * How long a new preview waits for the page to take the previous one before it is dropped. A responsive page acks
+ * in a few ms; a page that is busy (or a heavily loaded machine) costs at most this per scale, and never delays the
+ * final image: the last scale neither waits nor sends a preview.
+ */
+const PREVIEW_GRACE_MS = 250;
 
 interface Run {
   readonly id: number;
@@ -129,9 +133,10 @@ export class Engine implements VarEngine {
             await yieldToEventLoop();
             // Never queue previews: if the page is still taking the previous one after a short grace, this one is
             // dropped; the last scale gets none because the final image follows at once.
-            if (delivering) await Promise.race([delivering, sleep(PREVIEW_GRACE_MS)]);
+            const last = e.si === e.scaleCount - 1;
+            if (delivering && !last) await Promise.race([delivering, sleep(PREVIEW_GRACE_MS)]);
             let previews: Rgba[] | null = null;
-            const wanted = params.previews !== false && e.si < e.scaleCount - 1;
+            const wanted = params.previews !== false && !last;
             if (wanted && !delivering) {
               const latent = previewBudget.latentFor(e.pn, e.elapsedMs, params.previewMaxLatent ?? PREVIEW_MAX_LATENT);
               const t = performance.now();
