@@ -173,3 +173,37 @@ test.describe('engine on WebGPU (micro pack)', () => {
     expect(worst).toBeLessThanOrEqual(2);
   });
 });
+
+test('a lost GPU device is a specific error, and the next request recovers on a fresh device', async ({ page }) => {
+  await openLab(page);
+  const outcome = await page.evaluate(async () => {
+    const engine = (window as unknown as { varEngine: import('../src/app/engine-client').EngineClient }).varEngine;
+    const params = {
+      modelId: 'micro',
+      classId: 3,
+      count: 1,
+      seed: 0,
+      cfg: 4,
+      topK: 900,
+      topP: 0.95,
+      moreSmooth: false,
+      backend: 'webgpu',
+    } as const;
+    let lostDuringRun: string | null = null;
+    const first = await engine
+      .generate(params, {
+        onScale: (u) => {
+          if (u.si === 0) void engine.loseGpuDeviceForTesting();
+        },
+      })
+      .then(
+        () => 'completed',
+        (e: unknown) => (e as { code?: string }).code ?? 'no code',
+      );
+    lostDuringRun = first;
+    const second = await engine.generate(params);
+    return { lostDuringRun, secondBackend: second.backend, secondImages: second.images.length };
+  });
+  expect(outcome.lostDuringRun).toBe('E_GPU_DEVICE_LOST');
+  expect(outcome).toMatchObject({ secondBackend: 'webgpu', secondImages: 1 });
+});

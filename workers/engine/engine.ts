@@ -66,6 +66,10 @@ export class Engine implements VarEngine {
   private loaded: LoadedPipeline | undefined;
   private current: Run | undefined;
   private runCounter = 0;
+  /** Set when the WebGPU device was lost: this worker cannot use WebGPU again (the client starts a new worker). */
+  private deviceLost: string | undefined;
+  /** Rejects with E_GPU_DEVICE_LOST when the device is lost: ORT's pending GPU work may then never settle. */
+  private deviceLostSignal: Promise<never> | undefined;
   private readonly modelsUrl: string;
 
   constructor(options: EngineOptions = {}) {
@@ -115,6 +119,7 @@ export class Engine implements VarEngine {
       throw new VarError('E_BAD_SETTINGS', `Number of images must be 1 to ${MAX_IMAGES}, got ${params.count}`);
     }
     const backend = await this.chooseBackend(params.backend ?? 'auto');
+    if (backend === 'webgpu' && this.deviceLost) throw deviceLostError(this.deviceLost);
     const loaded = await this.load(params.modelId, backend, callbacks);
     if (run.signal.aborted) throw new VarError('E_ABORTED', 'Generation was cancelled');
     const start = performance.now();
@@ -123,7 +128,7 @@ export class Engine implements VarEngine {
     const previewBudget = new PreviewBudget(PREVIEW_BUDGET);
     let result: GenerateResult;
     try {
-      result = await loaded.pipeline.generate(
+      const generation = loaded.pipeline.generate(
         { ...params, labels: Array.from({ length: params.count }, () => params.classId) },
         {
           signal: run.signal,
@@ -167,6 +172,9 @@ export class Engine implements VarEngine {
           },
         },
       );
+      // A lost device can leave ORT's pending GPU work unsettled forever: stop waiting as soon as it is reported.
+      const lost = loaded.backend === 'webgpu' ? this.deviceLostSignal : undefined;
+      result = await (lost ? Promise.race([generation, lost]) : generation);
     } catch (error) {
       throw this.translateRunError(error, loaded);
     }
@@ -227,6 +235,10 @@ export class Engine implements VarEngine {
     });
     const t0 = performance.now();
     const pipeline = await VarPipeline.load(pack, this.backendFor(backend));
+    if (backend === 'webgpu' && !this.deviceLostSignal) {
+      this.deviceLostSignal = this.watchDevice();
+      this.deviceLostSignal.catch(() => undefined); // observed by runs; no unhandled rejection when none is running
+    }
     callbacks.onProgress?.({ modelId, phase: 'session', file: '', loadedBytes: totalBytes, totalBytes });
     this.loaded = { key, pipeline, backend, sessionMs: performance.now() - t0 };
     return this.loaded;
@@ -240,18 +252,32 @@ export class Engine implements VarEngine {
       : { name, ort, executionProviders: ['wasm'], deviceResident: false };
   }
 
-  /** A lost GPU device drops the sessions so that the next request recreates them; other errors pass through. */
+  /** Records a device loss (driver reset, GPU memory reclaimed, destroy()) as soon as the browser reports it. */
+  private async watchDevice(): Promise<never> {
+    const device = await ort.env.webgpu.device;
+    const info = await device.lost;
+    this.deviceLost = info.message || String(info.reason);
+    const loaded = this.loaded;
+    this.loaded = undefined;
+    if (loaded) void loaded.pipeline.release().catch(() => undefined);
+    throw deviceLostError(this.deviceLost);
+  }
+
+  /** For the end-to-end test of the recovery: destroys the device ORT uses, as a driver reset would. */
+  async loseGpuDeviceForTesting(): Promise<void> {
+    (await ort.env.webgpu.device).destroy();
+  }
+
+  /** A lost GPU device becomes E_GPU_DEVICE_LOST (the client then restarts the worker); other errors pass through. */
   private translateRunError(error: unknown, loaded: LoadedPipeline): unknown {
     if (error instanceof VarError) return error;
     const message = error instanceof Error ? error.message : String(error);
-    if (loaded.backend === 'webgpu' && /device (is |was )?lost|GPUDevice|DeviceLost/i.test(message)) {
+    if (
+      loaded.backend === 'webgpu' &&
+      (this.deviceLost || /device (is |was )?lost|GPUDevice|DeviceLost/i.test(message))
+    ) {
       if (this.loaded === loaded) this.loaded = undefined;
-      void loaded.pipeline.release().catch(() => undefined);
-      return new VarError(
-        'E_GPU_DEVICE_LOST',
-        'The GPU device was lost (a driver reset, or the system reclaimed GPU memory). Generate again to restart it.',
-        { message },
-      );
+      return deviceLostError(this.deviceLost ?? message);
     }
     return new VarError('E_INTERNAL', `Generation failed: ${message}`, { message });
   }
@@ -284,6 +310,14 @@ export class Engine implements VarEngine {
     );
     return models;
   }
+}
+
+function deviceLostError(reason: string): VarError {
+  return new VarError(
+    'E_GPU_DEVICE_LOST',
+    'The GPU device was lost (a driver reset, or the system reclaimed GPU memory). The engine restarts: generate again.',
+    { reason },
+  );
 }
 
 /** Picks each preview's latent size so that previews stay within a share of the elapsed time. */

@@ -210,6 +210,7 @@ export function createFakeEngine(options: FakeEngineOptions = {}): EngineClient 
   }
 
   return {
+    loseGpuDeviceForTesting: async () => undefined, // the fake has no GPU device
     capabilities: async (): Promise<Capabilities> =>
       Object.freeze({
         backend: 'wasm',
