@@ -2,14 +2,12 @@
 // `npm run bench` measured inside the engine worker in headless Chromium (Debian's chromium, as the e2e tests use).
 // Builds nothing: run `npm run build` first (the production build in dist/, with its packs in dist/models/).
 
-import { type ChildProcess, spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { chromium } from '@playwright/test';
+import { withLabPage } from '../node/lab-browser';
 import type { GenerateParams } from '../shared/engine-api';
 
 const PORT = 4179;
-const BASE = `http://127.0.0.1:${PORT}`;
 
 interface RunFigures {
   readonly sessionMs: number;
@@ -23,19 +21,6 @@ function median(values: readonly number[]): number {
   const s = [...values].sort((a, b) => a - b);
   const m = s.length >> 1;
   return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-}
-
-async function waitForServer(url: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`vite preview did not answer at ${url} within ${timeoutMs} ms (did you run npm run build?)`);
 }
 
 async function main(): Promise<void> {
@@ -53,25 +38,8 @@ async function main(): Promise<void> {
   const backends = (values.backend ?? '')
     .split(',')
     .filter((b): b is 'wasm' | 'webgpu' => b === 'wasm' || b === 'webgpu');
-  const server: ChildProcess = spawn('npx', ['vite', 'preview', '--port', String(PORT), '--strictPort'], {
-    stdio: 'ignore',
-  });
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--no-first-run',
-      '--enable-unsafe-webgpu',
-    ],
-  });
   const report: Record<string, unknown>[] = [];
-  try {
-    await waitForServer(`${BASE}/ort-lab.html`, 60_000);
-    const page = await browser.newPage();
-    await page.goto(`${BASE}/ort-lab.html`);
-    await page.getByTestId('lab.status').getByText('ready').waitFor();
+  await withLabPage(PORT, async (page) => {
     for (const backend of backends) {
       const variants = [
         { key: 'none', previews: false },
@@ -127,10 +95,7 @@ async function main(): Promise<void> {
       );
       console.log(`  per scale (ms, model work only): ${row.perScaleMs.map((m) => m.toFixed(0)).join(' · ')}`);
     }
-  } finally {
-    await browser.close();
-    server.kill();
-  }
+  });
   if (values.json) await writeFile(values.json, `${JSON.stringify(report, null, 2)}\n`);
 }
 
