@@ -35,6 +35,8 @@ async function main(): Promise<void> {
     },
   });
   const runs = values.smoke ? 1 : Number(values.runs);
+  // Smoke: one generation per variant, the first (session creation included) counted.
+  const iterations = values.smoke ? 1 : runs + 1;
   const backends = (values.backend ?? '')
     .split(',')
     .filter((b): b is 'wasm' | 'webgpu' => b === 'wasm' || b === 'webgpu');
@@ -47,7 +49,7 @@ async function main(): Promise<void> {
       ] as const;
       const figures = new Map<string, RunFigures[]>(variants.map((v) => [v.key, []]));
       // A first run loads the pack and creates the sessions; it is reported as session creation, not timed further.
-      for (let i = 0; i < runs + 1; i++) {
+      for (let i = 0; i < iterations; i++) {
         for (const variant of variants) {
           const params: GenerateParams = {
             modelId: values.model as string,
