@@ -43,6 +43,12 @@ describe('convert CLI', () => {
     [['--synthetic', 'micro', '--out', 'x', '--attention', 'flash'], /--attention must be matmul or mha/],
     [['--var', 'a', '--vae', 'b', '--out', 'x', '--seed', '3'], /--seed applies to --synthetic packs only/],
     [['--synthetic', 'micro', '--out', 'x', '--seed', '-1'], /--seed/],
+    [['--synthetic', 'micro', '--out', 'x', '--quant', 'q2'], /--quant must be one of q4, q8, fp16, none/],
+    [
+      ['--synthetic', 'micro', '--out', 'x', '--quant', 'q4', '--q4-block', '48'],
+      /--q4-block must be a power of 2 ≥ 16/,
+    ],
+    [['--synthetic', 'micro', '--out', 'x', '--quant', 'q8', '--q4-block', '32'], /apply to --quant q4 only/],
     [['--bogus'], /Unknown option '--bogus'/],
   ])('exits 2 with the usage text for %j', async (argv, message) => {
     const { code, stderr } = await convert(...argv);

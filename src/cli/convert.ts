@@ -6,9 +6,10 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { AttentionKind } from '../core/graphs/var-transformer';
 import { DEFAULT_SYNTHETIC_SEED, type PackPlan, planPack, readCheckpointPair } from '../core/pack/build-pack';
-import { MANIFEST_FILE, type SyntheticArchitecture } from '../core/pack/manifest';
+import { MANIFEST_FILE, type QuantVariant, type SyntheticArchitecture } from '../core/pack/manifest';
 import { SYNTHETIC_ARCHITECTURES } from '../core/pack/synthetic';
 import { openCheckpoint } from '../core/pth/checkpoint';
+import { DEFAULT_Q4_BLOCK_SIZE, QUANT_VARIANTS } from '../core/quant/quant-variants';
 import { FileByteSource } from '../node/file-byte-source';
 import { checkPackTarget, describeFile, type PackWriteProgress, type WrittenPack, writePack } from '../node/pack-dir';
 import { VarError } from '../shared/errors';
@@ -19,6 +20,10 @@ export const USAGE = `usage:
 
 options:
   --attention matmul|mha   attention form of the transformer graph (default matmul)
+  --quant q4|q8|fp16|none  weight storage (default none = float32): q4 = transformer 4-bit + decoder 8-bit (what the
+                           browser ships), q8 = both 8-bit, fp16 = float16 weights (needs shader-f16 on WebGPU)
+  --q4-block <n>           4-bit block size, a power of 2 ≥ 16 (default ${DEFAULT_Q4_BLOCK_SIZE})
+  --q4-zero-points         asymmetric 4-bit blocks with a zero point each (default symmetric)
   --name <id>              pack name (default var_d<depth> or synthetic-<arch>)
   --label <text>           what the model picker shows (default "VAR-d16 (310M)", "Synthetic d16 (random weights)")
   --random-weights         mark a checkpoint pack as random weights (test fixtures)
@@ -44,6 +49,9 @@ interface ConvertArgs {
   readonly synthetic?: SyntheticArchitecture;
   readonly out: string;
   readonly attention: AttentionKind;
+  readonly quant: QuantVariant;
+  readonly q4BlockSize?: number;
+  readonly q4ZeroPoints: boolean;
   readonly name?: string;
   readonly label?: string;
   readonly randomWeights: boolean;
@@ -74,6 +82,19 @@ function parse(argv: readonly string[]): ConvertArgs | 'help' {
   if (values.attention !== 'matmul' && values.attention !== 'mha') {
     throw new UsageError(`--attention must be matmul or mha, got "${values.attention}"`);
   }
+  if (!QUANT_VARIANTS.includes(values.quant as QuantVariant)) {
+    throw new UsageError(`--quant must be one of ${QUANT_VARIANTS.join(', ')}, got "${values.quant}"`);
+  }
+  let q4BlockSize: number | undefined;
+  if (values['q4-block'] !== undefined || values['q4-zero-points']) {
+    if (values.quant !== 'q4') throw new UsageError('--q4-block and --q4-zero-points apply to --quant q4 only');
+  }
+  if (values['q4-block'] !== undefined) {
+    q4BlockSize = Number(values['q4-block']);
+    if (!/^\d+$/.test(values['q4-block']) || q4BlockSize < 16 || (q4BlockSize & (q4BlockSize - 1)) !== 0) {
+      throw new UsageError(`--q4-block must be a power of 2 ≥ 16, got "${values['q4-block']}"`);
+    }
+  }
   let seed: number | undefined;
   if (values.seed !== undefined) {
     if (synthetic === undefined) throw new UsageError('--seed applies to --synthetic packs only');
@@ -88,6 +109,9 @@ function parse(argv: readonly string[]): ConvertArgs | 'help' {
     synthetic: synthetic as SyntheticArchitecture | undefined,
     out: values.out,
     attention: values.attention,
+    quant: values.quant as QuantVariant,
+    q4BlockSize,
+    q4ZeroPoints: values['q4-zero-points'],
     name: values.name,
     label: values.label,
     randomWeights: values['random-weights'],
@@ -108,6 +132,9 @@ function parseOptions(argv: readonly string[]) {
       synthetic: { type: 'string' },
       out: { type: 'string' },
       attention: { type: 'string', default: 'matmul' },
+      quant: { type: 'string', default: 'none' },
+      'q4-block': { type: 'string' },
+      'q4-zero-points': { type: 'boolean', default: false },
       name: { type: 'string' },
       label: { type: 'string' },
       'random-weights': { type: 'boolean', default: false },
@@ -150,6 +177,9 @@ async function convert(args: ConvertArgs, io: ConvertIo): Promise<void> {
   await checkPackTarget(args.out, args.force);
   const options = {
     attention: args.attention,
+    quant: args.quant,
+    q4BlockSize: args.q4BlockSize,
+    q4ZeroPoints: args.q4ZeroPoints || undefined,
     name: args.name,
     label: args.label,
     randomWeights: args.randomWeights || undefined,
@@ -204,6 +234,7 @@ async function write(plan: PackPlan, args: ConvertArgs, io: ConvertIo, started: 
     `pack ${written.dir}`,
     `  name ${m.name}, label "${m.label}"${m.randomWeights ? ', random weights' : ''}`,
     `  ${m.var.depth} blocks × width ${m.var.width}, patch_nums ${m.patchNums.join(',')} → ${m.imageSize}×${m.imageSize} px, attention ${m.graphs.transformer.attention}`,
+    `  weights: transformer ${m.graphs.transformer.weights}, decoder ${m.graphs.decoder.weights} (--quant ${m.quant ?? 'none'})${m.requires?.length ? `; requires ${m.requires.join(', ')} on WebGPU` : ''}`,
     ...written.manifest.files.map(
       (f) =>
         `  ${f.path.padEnd(width)}  ${(f.bytes / 1e6).toFixed(3).padStart(12)} MB  sha256 ${f.sha256.slice(0, 12)}…`,

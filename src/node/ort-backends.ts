@@ -27,6 +27,13 @@ export async function nodeBackend(name: NodeBackendName, threads = availablePara
     ort,
     executionProviders: ['cpu'],
     deviceResident: false,
-    sessionOptions: { intraOpNumThreads: threads, interOpNumThreads: 1 },
+    sessionOptions: {
+      intraOpNumThreads: threads,
+      interOpNumThreads: 1,
+      // The CPU EP fuses int8 DequantizeLinear → MatMul (q8 packs) into MatMulNBits and, by default, runs it with
+      // int8-quantized activations (accuracy level 4): about 1 % off what WASM and WebGPU compute from the same pack.
+      // Level 0 keeps float32 activations, so native numbers describe the pack, not a CPU-only approximation.
+      extra: { session: { qdq_matmulnbits_accuracy_level: '0' } },
+    },
   };
 }

@@ -6,6 +6,8 @@
 
 import { VarError } from '../../shared/errors';
 import type { GraphBuilder } from '../onnx/graph-builder';
+import type { WeightEncoding } from '../pack/manifest';
+import { type LinearEncoding, type TensorEncoding, WeightEncoder } from '../quant/weight-encoding';
 import type { WeightProvider } from './weight-provider';
 
 /** What the graph needs of the inferred VAR config (src/core/model/var-config.ts). */
@@ -27,6 +29,10 @@ export type AttentionKind = 'matmul' | 'mha';
 
 export interface VarTransformerOptions {
   readonly attention?: AttentionKind;
+  /** How the Linear weights (mat_qkv, proj, fc1, fc2, ada_lin, head) are stored; default float32. */
+  readonly linear?: LinearEncoding;
+  /** How the embedding tables class_emb and lvl_pos are stored (q8: one scale per row); default float32. */
+  readonly embeddings?: TensorEncoding;
 }
 
 /** Graph input/output names, shared by the exporter and the generation loop. */
@@ -61,13 +67,14 @@ const LOG_100 = Math.log(100);
 /**
  * Adds the VAR transformer to `g` (inputs, lazy weights, nodes, outputs). Weights are read by state-dict name when the
  * model is written (GraphBuilder.toStreamingModel) or materialized; shapes are checked by the provider then.
+ * Returns how each weight is stored (tensor name → encoding), for the pack manifest.
  */
 export function buildVarTransformer(
   g: GraphBuilder,
   config: VarGraphConfig,
   weights: WeightProvider,
   options: VarTransformerOptions = {},
-): void {
+): Record<string, WeightEncoding> {
   if (config.sharedAdaLN) {
     throw new VarError(
       'E_UNSUPPORTED_ARCHITECTURE',
@@ -82,12 +89,12 @@ export function buildVarTransformer(
     throw new VarError('E_UNSUPPORTED_ARCHITECTURE', `width ${C} is not divisible by ${H} heads`);
   const L = config.patchNums.reduce((s, pn) => s + pn * pn, 0);
   // Every weight is lazy: it is read from the checkpoint only when the model is written, one tensor at a time.
-  const w = (name: string, shape: number[]) =>
-    g.lazyInitializer(name, 'float32', shape, () => weights.get(name, shape));
-  const wT = (name: string, rows: number, cols: number) =>
-    g.lazyInitializer(`${name}^T`, 'float32', [cols, rows], async () =>
-      transpose(await weights.get(name, [rows, cols]), rows, cols),
-    );
+  const enc = new WeightEncoder(g);
+  const linearEncoding = options.linear ?? 'float32';
+  const w = (name: string, shape: number[]) => enc.tensor(name, shape, () => weights.get(name, shape), 'float32');
+  /** x · Wᵀ for the Linear weight `name` of shape (out, in), stored as `encoding`. */
+  const linear = (x: string, name: string, out: number, inFeatures: number, encoding = linearEncoding) =>
+    enc.linear(x, name, out, inFeatures, () => weights.get(name, [out, inFeatures]), encoding);
 
   // ---- inputs
   const labels = g.input(VAR_IO.labels, 'int64', ['B2']);
@@ -101,14 +108,23 @@ export function buildVarTransformer(
   }));
 
   // ---- embeddings: cond_BD = class_emb(labels); tokens x_BLC = (sos + pos_start | word_embed(next_input)) + lvl_pos
-  const classEmb = w('class_emb.weight', [config.numClasses + 1, C]);
+  const embeddings = options.embeddings ?? 'float32';
+  const classEmbShape = [config.numClasses + 1, C];
+  const classEmb = enc.tensor(
+    'class_emb.weight',
+    classEmbShape,
+    () => weights.get('class_emb.weight', classEmbShape),
+    embeddings,
+  );
   const cond_BD = g.op('Gather', [classEmb, labels], { axis: 0 });
-  const lvlPos = lvlPosTable(g, weights, config, L, C);
+  // One scale per token row (axis 1 of (1, L, C)) when int8.
+  const lvlPos = enc.tensor('lvl_pos', [1, L, C], () => lvlPosTable(weights, config, L, C), embeddings, 1);
   const lvlPos_1lC = g.op('Slice', [lvlPos, tokenBegin, tokenEnd, g.int64s([1])]);
   const posStart = w('pos_start', [1, 1, C]);
   const sos_B1C = g.op('Add', [g.op('Unsqueeze', [cond_BD, g.int64s([1])]), posStart]);
+  // word_embed (K = Cvae = 32, 0.01 % of the weights) stays float32 in every encoding.
   const wordEmbed_BlC = g.op('Add', [
-    g.op('MatMul', [nextInput, wT('word_embed.weight', C, config.cvae)]),
+    linear(nextInput, 'word_embed.weight', C, config.cvae, 'float32'),
     w('word_embed.bias', [C]),
   ]);
   const wordEmbed = g.op('Concat', [wordEmbed_BlC, wordEmbed_BlC], { axis: 0 }); // same input for both halves
@@ -123,10 +139,7 @@ export function buildVarTransformer(
     x_BLC = g.scope(`blocks.${i}`, () => {
       const p = `blocks.${i}`;
       // ada_lin = Sequential(SiLU, Linear(C, 6C)); chunks gamma1, gamma2, scale1, scale2, shift1, shift2.
-      const ada = g.op('Add', [
-        g.op('MatMul', [siluCond, wT(`${p}.ada_lin.1.weight`, 6 * C, C)]),
-        w(`${p}.ada_lin.1.bias`, [6 * C]),
-      ]);
+      const ada = g.op('Add', [linear(siluCond, `${p}.ada_lin.1.weight`, 6 * C, C), w(`${p}.ada_lin.1.bias`, [6 * C])]);
       const ada_B16C = g.op('Reshape', [ada, g.int64s([-1, 1, 6, C])]);
       const [gamma1, gamma2, scale1, scale2, shift1, shift2] = g
         .node('Split', [ada_B16C, g.int64s([1, 1, 1, 1, 1, 1])], 6, { axis: 2 })
@@ -141,8 +154,9 @@ export function buildVarTransformer(
         layer: i,
         attention,
         w,
-        wT,
+        linear,
         weights,
+        enc,
       });
       g.output(presentKey, 'float32', ['B2', H, 'total_l', headDim]);
       g.output(presentValue, 'float32', ['B2', H, 'total_l', headDim]);
@@ -150,12 +164,9 @@ export function buildVarTransformer(
 
       const ffnIn = adaLN(g, x1, ones, scale2, shift2);
       const hidden = config.mlpHidden ?? 4 * C;
-      const fc1 = g.op('Add', [
-        g.op('MatMul', [ffnIn, wT(`${p}.ffn.fc1.weight`, hidden, C)]),
-        w(`${p}.ffn.fc1.bias`, [hidden]),
-      ]);
+      const fc1 = g.op('Add', [linear(ffnIn, `${p}.ffn.fc1.weight`, hidden, C), w(`${p}.ffn.fc1.bias`, [hidden])]);
       const fc2 = g.op('Add', [
-        g.op('MatMul', [geluTanh(g, fc1), wT(`${p}.ffn.fc2.weight`, C, hidden)]),
+        linear(geluTanh(g, fc1), `${p}.ffn.fc2.weight`, C, hidden),
         w(`${p}.ffn.fc2.bias`, [C]),
       ]);
       return g.op('Add', [x1, g.op('Mul', [fc2, gamma2])]);
@@ -165,7 +176,7 @@ export function buildVarTransformer(
   // ---- head: AdaLNBeforeHead (scale, shift from SiLU(cond)), then Linear(C, V)
   g.scope('head', () => {
     const ada = g.op('Add', [
-      g.op('MatMul', [siluCond, wT('head_nm.ada_lin.1.weight', 2 * C, C)]),
+      linear(siluCond, 'head_nm.ada_lin.1.weight', 2 * C, C),
       w('head_nm.ada_lin.1.bias', [2 * C]),
     ]);
     const [scale, shift] = g
@@ -174,31 +185,35 @@ export function buildVarTransformer(
     const h = adaLN(g, x_BLC, ones, scale, shift);
     g.op(
       'Add',
-      [g.op('MatMul', [h, wT('head.weight', config.vocabSize, C)]), w('head.bias', [config.vocabSize])],
+      [linear(h, 'head.weight', config.vocabSize, C), w('head.bias', [config.vocabSize])],
       {},
       { out: VAR_IO.logits },
     );
   });
   g.output(VAR_IO.logits, 'float32', ['B2', 'l', config.vocabSize]);
+  return enc.encodings;
 }
 
 /** lvl_pos = lvl_embed(lvl_1L) + pos_1LC, precomputed at export (1, L, C); lvl_1L is the scale id of each token. */
-function lvlPosTable(g: GraphBuilder, weights: WeightProvider, config: VarGraphConfig, L: number, C: number): string {
-  return g.lazyInitializer('lvl_pos', 'float32', [1, L, C], async () => {
-    const lvlEmbed = await weights.get('lvl_embed.weight', [config.patchNums.length, C]);
-    const pos = await weights.get('pos_1LC', [1, L, C]);
-    const table = new Float32Array(L * C);
-    let token = 0;
-    config.patchNums.forEach((pn, si) => {
-      for (let t = 0; t < pn * pn; t++, token++) {
-        for (let c = 0; c < C; c++) {
-          // float32 add, as torch does (fround of the exact sum of two float32 values = IEEE float32 addition).
-          table[token * C + c] = Math.fround((lvlEmbed[si * C + c] as number) + (pos[token * C + c] as number));
-        }
+async function lvlPosTable(
+  weights: WeightProvider,
+  config: VarGraphConfig,
+  L: number,
+  C: number,
+): Promise<Float32Array> {
+  const lvlEmbed = await weights.get('lvl_embed.weight', [config.patchNums.length, C]);
+  const pos = await weights.get('pos_1LC', [1, L, C]);
+  const table = new Float32Array(L * C);
+  let token = 0;
+  config.patchNums.forEach((pn, si) => {
+    for (let t = 0; t < pn * pn; t++, token++) {
+      for (let c = 0; c < C; c++) {
+        // float32 add, as torch does (fround of the exact sum of two float32 values = IEEE float32 addition).
+        table[token * C + c] = Math.fround((lvlEmbed[si * C + c] as number) + (pos[token * C + c] as number));
       }
-    });
-    return table;
+    }
   });
+  return table;
 }
 
 /** LayerNorm without affine (eps 1e-6), then `ln(x)·(1 + scale) + shift` with per-row (2B, 1, C) modulation. */
@@ -229,8 +244,9 @@ interface AttentionContext {
   readonly layer: number;
   readonly attention: AttentionKind;
   readonly w: (name: string, shape: number[]) => string;
-  readonly wT: (name: string, rows: number, cols: number) => string;
+  readonly linear: (x: string, name: string, out: number, inFeatures: number) => string;
   readonly weights: WeightProvider;
+  readonly enc: WeightEncoder;
 }
 
 /**
@@ -245,14 +261,19 @@ function selfAttention(
 ): { out: string; presentKey: string; presentValue: string } {
   const { C, H, headDim, prefix } = ctx;
   const qkv = g.op('Add', [
-    g.op('MatMul', [x_BLC, ctx.wT(`${prefix}.mat_qkv.weight`, 3 * C, C)]),
-    g.lazyInitializer(`${prefix}.qkv_bias`, 'float32', [3 * C], async () => {
-      // cat(q_bias, zero_k_bias, v_bias): the k bias is a zero buffer, so exactly 0.
-      const qkvBias = new Float32Array(3 * C);
-      qkvBias.set(await ctx.weights.get(`${prefix}.q_bias`, [C]), 0);
-      qkvBias.set(await ctx.weights.get(`${prefix}.v_bias`, [C]), 2 * C);
-      return qkvBias;
-    }),
+    ctx.linear(x_BLC, `${prefix}.mat_qkv.weight`, 3 * C, C),
+    ctx.enc.tensor(
+      `${prefix}.qkv_bias`,
+      [3 * C],
+      async () => {
+        // cat(q_bias, zero_k_bias, v_bias): the k bias is a zero buffer, so exactly 0.
+        const qkvBias = new Float32Array(3 * C);
+        qkvBias.set(await ctx.weights.get(`${prefix}.q_bias`, [C]), 0);
+        qkvBias.set(await ctx.weights.get(`${prefix}.v_bias`, [C]), 2 * C);
+        return qkvBias;
+      },
+      'float32',
+    ),
   ]);
   const [q, k, v] = g.node('Split', [qkv, g.int64s([C, C, C])], 3, { axis: -1 }) as [string, string, string];
   const toHeads = (t: string) =>
@@ -260,11 +281,16 @@ function selfAttention(
 
   const qScaled = g.op('Mul', [
     l2Normalize(g, toHeads(q)),
-    g.lazyInitializer(`${prefix}.scale_mul_exp`, 'float32', [1, H, 1, 1], async () => {
-      // exp(clamp_max(scale_mul, ln 100)) in float32, once at export (a parameter, not an activation).
-      const scaleMul = await ctx.weights.get(`${prefix}.scale_mul_1H11`, [1, H, 1, 1]);
-      return Float32Array.from(scaleMul, (s) => Math.exp(Math.min(s, Math.fround(LOG_100))));
-    }),
+    ctx.enc.tensor(
+      `${prefix}.scale_mul_exp`,
+      [1, H, 1, 1],
+      async () => {
+        // exp(clamp_max(scale_mul, ln 100)) in float32, once at export (a parameter, not an activation).
+        const scaleMul = await ctx.weights.get(`${prefix}.scale_mul_1H11`, [1, H, 1, 1]);
+        return Float32Array.from(scaleMul, (s) => Math.exp(Math.min(s, Math.fround(LOG_100))));
+      },
+      'float32',
+    ),
   ]);
   const kNorm = l2Normalize(g, toHeads(k));
   const vHeads = toHeads(v);
@@ -290,10 +316,7 @@ function selfAttention(
     oHeads = g.op('Transpose', [g.op('Reshape', [o, g.int64s([0, 0, H, headDim])])], { perm: [0, 2, 1, 3] });
   }
   const o_BLC = g.op('Reshape', [g.op('Transpose', [oHeads], { perm: [0, 2, 1, 3] }), g.int64s([0, 0, C])]);
-  const out = g.op('Add', [
-    g.op('MatMul', [o_BLC, ctx.wT(`${prefix}.proj.weight`, C, C)]),
-    ctx.w(`${prefix}.proj.bias`, [C]),
-  ]);
+  const out = g.op('Add', [ctx.linear(o_BLC, `${prefix}.proj.weight`, C, C), ctx.w(`${prefix}.proj.bias`, [C])]);
   return { out, presentKey, presentValue };
 }
 
@@ -301,11 +324,4 @@ function selfAttention(
 function l2Normalize(g: GraphBuilder, x: string): string {
   const norm = g.op('Sqrt', [g.op('ReduceSumSquare', [x], { axes: [-1], keepdims: 1 })]);
   return g.op('Div', [x, g.op('Clip', [norm, g.scalar(NORMALIZE_EPS)])]);
-}
-
-/** Row-major (rows × cols) → (cols × rows), so MatMul(x, Wᵀ) needs no Transpose node at run time. */
-function transpose(m: Float32Array, rows: number, cols: number): Float32Array {
-  const out = new Float32Array(rows * cols);
-  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = m[r * cols + c] as number;
-  return out;
 }

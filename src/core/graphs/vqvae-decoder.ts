@@ -2,6 +2,8 @@
 
 import type { BuiltModel, ExternalDataOptions } from '../onnx/graph-builder';
 import { GraphBuilder } from '../onnx/graph-builder';
+import type { WeightEncoding } from '../pack/manifest';
+import { type TensorEncoding, WeightEncoder } from '../quant/weight-encoding';
 import type { WeightProvider } from './weight-provider';
 
 /** The decoder's architecture, as `ddconfig` names it (inferred from the state dict by vqvae-config.ts). */
@@ -23,6 +25,14 @@ export interface VqvaeDecoderConfig {
 const GROUPS = 32;
 const NORM_EPS = 1e-6;
 
+export interface VqvaeDecoderOptions {
+  /**
+   * How conv kernels (99.9 % of the decoder's weights) are stored; q8 = int8 per output channel. Biases and
+   * GroupNorm affines stay float32. Default float32.
+   */
+  readonly conv?: TensorEncoding;
+}
+
 /**
  * Builds the decoder. Execution order (var.md §2.2): post_quant_conv, conv_in, mid (ResBlock, AttnBlock, ResBlock),
  * levels L−1 … 0 (numResBlocks+1 ResBlocks each, an AttnBlock after each at the lowest resolution level, nearest ×2
@@ -43,7 +53,20 @@ export async function buildVqvaeDecoderGraph(
  * The decoder as a GraphBuilder whose weights are lazy (read when the model is written): the converter streams it
  * with toStreamingModel, so the 259 MB ch160 decoder is never held in memory whole. Same graph, same bytes.
  */
-export function vqvaeDecoderBuilder(weights: WeightProvider, config: VqvaeDecoderConfig): GraphBuilder {
+export function vqvaeDecoderBuilder(
+  weights: WeightProvider,
+  config: VqvaeDecoderConfig,
+  options: VqvaeDecoderOptions = {},
+): GraphBuilder {
+  return vqvaeDecoderGraph(weights, config, options).builder;
+}
+
+/** vqvaeDecoderBuilder, plus how each weight is stored (tensor name → encoding) for the pack manifest. */
+export function vqvaeDecoderGraph(
+  weights: WeightProvider,
+  config: VqvaeDecoderConfig,
+  options: VqvaeDecoderOptions = {},
+): { builder: GraphBuilder; tensors: Record<string, WeightEncoding> } {
   const { ch, chMult, numResBlocks, zChannels, usingSa = true, usingMidSa = true } = config;
   const levels = chMult.length;
   const b = new GraphBuilder(
@@ -51,12 +74,18 @@ export function vqvaeDecoderBuilder(weights: WeightProvider, config: VqvaeDecode
     'VQVAE decoder: decoder(post_quant_conv(f_hat)).clamp(-1, 1) * 0.5 + 0.5',
   );
 
+  const enc = new WeightEncoder(b);
   /** A state-dict weight as an initializer of the same name (shape checked by the provider). */
-  const param = (name: string, shape: readonly number[], dims: readonly number[] = shape): string =>
-    b.lazyInitializer(name, 'float32', dims, () => weights.get(name, shape));
+  const param = (
+    name: string,
+    shape: readonly number[],
+    dims: readonly number[] = shape,
+    encoding: TensorEncoding = 'float32',
+  ): string => enc.tensor(name, dims, () => weights.get(name, shape), encoding, 0);
 
   const conv = (name: string, x: string, cin: number, cout: number, k: 1 | 3): string => {
-    const w = param(`${name}.weight`, [cout, cin, k, k]);
+    // Axis 0 of (cout, cin, k, k): one scale per output channel when int8.
+    const w = param(`${name}.weight`, [cout, cin, k, k], [cout, cin, k, k], options.conv ?? 'float32');
     const bias = param(`${name}.bias`, [cout]);
     const pad = (k - 1) / 2;
     return b.scope(name, () => b.op('Conv', [x, w, bias], { kernel_shape: [k, k], pads: [pad, pad, pad, pad] }));
@@ -150,5 +179,5 @@ export function vqvaeDecoderBuilder(weights: WeightProvider, config: VqvaeDecode
     b.op('Mul', [b.op('Add', [clamped, b.scalar(1)]), b.scalar(0.5)], {}, { out: 'image' });
   });
   b.output('image', 'float32', ['B', 3, 'H', 'W']);
-  return b;
+  return { builder: b, tensors: enc.encodings };
 }

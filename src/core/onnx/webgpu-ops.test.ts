@@ -62,4 +62,54 @@ describe('assertWebGpuOps', () => {
       expect(onnxOps.has(op)).toBe(false);
     }
   });
+
+  it('accepts 4-bit MatMulNBits and DequantizeLinear; rejects 8-bit MatMulNBits and blocks JSEP cannot run', () => {
+    const b = new GraphBuilder('quantized');
+    const x = b.input('x', 'float32', [1, 64]);
+    const w = b.constant('uint8', [8, 2, 16], new Uint8Array(256));
+    const scales = b.constant('float32', [16], new Float32Array(16));
+    const q4 = b.op(
+      'MatMulNBits',
+      [x, w, scales],
+      { K: 64, N: 8, bits: 4, block_size: 32 },
+      { domain: 'com.microsoft' },
+    );
+    const q8 = b.op(
+      'MatMulNBits',
+      [x, b.constant('uint8', [8, 2, 32], new Uint8Array(512)), scales],
+      {
+        K: 64,
+        N: 8,
+        bits: 8,
+        block_size: 32,
+      },
+      { domain: 'com.microsoft' },
+    );
+    const odd = b.op(
+      'MatMulNBits',
+      [x, b.constant('uint8', [8, 8, 4], new Uint8Array(256)), b.constant('float32', [64], new Float32Array(64))],
+      {
+        K: 64,
+        N: 8,
+        bits: 4,
+        block_size: 8,
+      },
+      { domain: 'com.microsoft' },
+    );
+    const dq = b.op(
+      'DequantizeLinear',
+      [b.constant('int8', [64, 8], new Int8Array(512)), b.constant('float32', [8], new Float32Array(8))],
+      {
+        axis: 1,
+      },
+    );
+    b.op('Sum', [q4, q8, odd, b.op('MatMul', [x, dq])], {}, { out: 'y' });
+    b.output('y', 'float32');
+    const problems = findNonWebGpuNodes(decodeModel(b.toModel().model));
+    expect(problems.map((p) => [p.opType, p.reason.match(/bits=\d+, block_size=\d+/)?.[0] ?? p.reason])).toEqual([
+      ['MatMulNBits', 'bits=8, block_size=32'],
+      ['MatMulNBits', 'bits=4, block_size=8'],
+      ['Sum', 'no kernel in both WebGPU EPs'],
+    ]);
+  });
 });

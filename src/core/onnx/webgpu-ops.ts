@@ -33,7 +33,8 @@ const ONNX_OPS: Readonly<Record<string, string>> = {
   LeakyRelu: '',
   Elu: '',
   Clip: 'min/max as inputs (opset 13)',
-  Cast: '',
+  Cast: 'from/to float16 needs the adapter feature shader-f16 (JSEP silently returns zeros without it)',
+  DequantizeLinear: 'int8/uint8, per tensor or per axis (1-D scale) at opset 17; int4 and blocks only in newer opsets',
   Add: '',
   Sub: '',
   Mul: '',
@@ -119,6 +120,21 @@ export function findNonWebGpuNodes(model: onnx.IModelProto): UnsupportedNode[] {
     const name = node.name || (node.output?.[0] ?? '?');
     if (!WEBGPU_OPS.get(domain)?.has(opType)) {
       problems.push({ node: name, opType, domain, reason: 'no kernel in both WebGPU EPs' });
+      continue;
+    }
+    if (domain === 'com.microsoft' && opType === 'MatMulNBits') {
+      const attr = (n: string) => Number(node.attribute?.find((a) => a.name === n)?.i ?? Number.NaN);
+      const bits = attr('bits');
+      const block = attr('block_size');
+      // JSEP (the default onnxruntime-web build) has only the 4-bit kernel (contrib_ops/js/quantization/matmul_nbits.h).
+      if (bits !== 4 || !(block >= 16 && (block & (block - 1)) === 0)) {
+        problems.push({
+          node: name,
+          opType,
+          domain,
+          reason: `bits=${bits}, block_size=${block}: JSEP runs 4-bit MatMulNBits with a power-of-2 block ≥ 16 only`,
+        });
+      }
       continue;
     }
     if (

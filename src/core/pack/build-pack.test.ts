@@ -5,7 +5,15 @@ import { openFixture } from '../../node/testing/fixtures';
 import { varCheckpointBytes } from '../../node/testing/pack-fixtures';
 import { MemoryByteSource } from '../io/byte-source';
 import { openCheckpoint } from '../pth/checkpoint';
-import { checkPackPair, packImageSize, planPack, readCheckpointPair, varLabel, varParameterCount } from './build-pack';
+import {
+  checkPackPair,
+  type PackPlan,
+  packImageSize,
+  planPack,
+  readCheckpointPair,
+  varLabel,
+  varParameterCount,
+} from './build-pack';
 import type { PackFile } from './manifest';
 import { syntheticModel, syntheticWeights } from './synthetic';
 
@@ -175,5 +183,74 @@ describe('synthetic packs', () => {
     const std = Math.sqrt(pos.reduce((s, x) => s + x * x, 0) / pos.length);
     expect(std).toBeGreaterThan(0.97 * Math.sqrt(1 / 3072));
     expect(std).toBeLessThan(1.03 * Math.sqrt(1 / 3072));
+  });
+});
+
+describe('quantized packs (convert --quant)', () => {
+  const size = (plan: { files: readonly { path: string; byteLength: number }[] }, prefix: string) =>
+    plan.files.filter((f) => f.path.startsWith(prefix)).reduce((n, f) => n + f.byteLength, 0);
+
+  // Planned only: sizes are known before a weight is drawn. Targets (issue 6): d16 ≤ 230 MB, d20 ≤ 400 MB.
+  it.each([
+    ['d16', 310_283_520, 232.6e6],
+    ['d20', 600_917_136, 387.7e6],
+  ] as const)(
+    '%s q4: ~4.25 bits per transformer parameter (%d), 8 per decoder parameter, total ≤ %d bytes',
+    async (arch, params, maxBytes) => {
+      const plan = await planPack({ kind: 'synthetic', architecture: arch }, { quant: 'q4' });
+      const m = plan.manifest;
+      expect(m).toMatchObject({ name: `synthetic-${arch}-q4`, quant: 'q4' });
+      expect(m.label).toBe(`Synthetic ${arch} (random weights) · 4-bit`);
+      expect(m.requires).toBeUndefined();
+      expect(m.graphs.transformer).toMatchObject({ weights: 'q4', externalData: ['transformer.data'] });
+      expect(m.graphs.decoder.weights).toBe('q8');
+      expect(m.graphs.quantizer.weights).toBe('float32');
+      expect(m.graphs.quantizer.tensors).toBeUndefined();
+      // 4 bits + a float32 scale per 128 weights; embeddings int8, biases float32.
+      const bitsPerParam = (8 * size(plan, 'transformer.data')) / params;
+      expect(bitsPerParam).toBeGreaterThan(4.25);
+      expect(bitsPerParam).toBeLessThan(4.35);
+      // Decoder: one byte per parameter plus per-channel scales and float32 biases/norms (< 0.5 %).
+      expect(size(plan, 'decoder.data') / (64_653_923 + 9_248)).toBeGreaterThan(1);
+      expect(size(plan, 'decoder.data') / (64_653_923 + 9_248)).toBeLessThan(1.005);
+      expect(plan.totalBytes).toBeLessThanOrEqual(maxBytes);
+      const tensors = m.graphs.transformer.tensors ?? {};
+      expect(Object.values(tensors).filter((e) => e === 'q4-b128')).toHaveLength(5 * m.var.depth + 2);
+      expect(tensors['class_emb.weight']).toBe('q8');
+      const decoderTensors = Object.entries(m.graphs.decoder.tensors ?? {});
+      expect(decoderTensors.filter(([name]) => name.endsWith('conv_out.weight'))).toEqual([
+        ['decoder.conv_out.weight', 'q8'],
+      ]);
+      expect(decoderTensors.filter(([, e]) => e === 'q8').every(([name]) => name.endsWith('.weight'))).toBe(true);
+    },
+  );
+
+  it('q8 is a quarter of float32, fp16 half (and requires shader-f16); none is the float32 pack as before', async () => {
+    const plans = Object.fromEntries(
+      await Promise.all(
+        (['none', 'fp16', 'q8', 'q4'] as const).map(
+          async (quant) => [quant, await planPack({ kind: 'synthetic', architecture: 'd16' }, { quant })] as const,
+        ),
+      ),
+    );
+    const none = plans.none as PackPlan;
+    const fp16 = plans.fp16 as PackPlan;
+    const q8 = plans.q8 as PackPlan;
+    const q4 = plans.q4 as PackPlan;
+    expect(none.manifest).toMatchObject({ name: 'synthetic-d16', quant: 'none' });
+    expect(none.manifest.graphs.transformer.tensors).toBeUndefined();
+    expect(none.manifest.requires).toBeUndefined();
+    expect(fp16.manifest.requires).toEqual(['shader-f16']);
+    expect(fp16.manifest.name).toBe('synthetic-d16-fp16');
+    expect(Math.abs(fp16.totalBytes / none.totalBytes - 0.5)).toBeLessThan(0.01);
+    expect(Math.abs(q8.totalBytes / none.totalBytes - 0.25)).toBeLessThan(0.01);
+    expect(q4.totalBytes).toBeLessThan(0.65 * q8.totalBytes);
+    expect(q8.manifest.graphs.transformer.weights).toBe('q8');
+  });
+
+  it('refuses a 4-bit block size MatMulNBits cannot run', async () => {
+    await expect(
+      planPack({ kind: 'synthetic', architecture: 'micro' }, { quant: 'q4', q4BlockSize: 48 }),
+    ).rejects.toMatchObject({ code: 'E_BAD_SETTINGS', message: expect.stringMatching(/power of 2 ≥ 16, got 48/) });
   });
 });

@@ -7,7 +7,7 @@
 import { VarError } from '../../shared/errors';
 import { buildQuantizerGraph } from '../graphs/quantizer';
 import { type AttentionKind, buildVarTransformer } from '../graphs/var-transformer';
-import { vqvaeDecoderBuilder } from '../graphs/vqvae-decoder';
+import { vqvaeDecoderGraph } from '../graphs/vqvae-decoder';
 import { checkpointWeights, type WeightProvider } from '../graphs/weight-provider';
 import { expectKind } from '../model/checkpoint-kind';
 import { expectedVarKeys, readVarConfig, type VarConfig } from '../model/var-config';
@@ -15,13 +15,16 @@ import { readVqvaeConfig, type VqvaeConfig } from '../model/vqvae-config';
 import { type ExternalDataOptions, GraphBuilder, type StreamingModel } from '../onnx/graph-builder';
 import { assertWebGpuOps } from '../onnx/webgpu-ops';
 import type { Checkpoint } from '../pth/types';
+import { type QuantOptions, type QuantPlan, quantPlan } from '../quant/quant-variants';
 import {
   PACK_FORMAT,
   PACK_FORMAT_VERSION,
   type PackFile,
   type PackGraph,
   type PackManifest,
+  type QuantVariant,
   type SyntheticArchitecture,
+  type WeightEncoding,
 } from './manifest';
 import { isPackName, parsePackManifest } from './pack-manifest-check';
 import { syntheticModel, syntheticWeights } from './synthetic';
@@ -60,11 +63,13 @@ export interface PackPlan {
   readonly totalBytes: number;
 }
 
-export interface PackOptions {
+export interface PackOptions extends QuantOptions {
   readonly attention?: AttentionKind;
-  /** Default: "var_d<depth>" for checkpoints, "synthetic-<arch>" for synthetic packs. */
+  /** How weights are stored (quant-variants.ts); default 'none' (float32). The browser ships 'q4'. */
+  readonly quant?: QuantVariant;
+  /** Default: "var_d<depth>" for checkpoints, "synthetic-<arch>" for synthetic packs, plus "-q4"/"-q8"/"-fp16". */
   readonly name?: string;
-  /** Default: "VAR-d16 (310M)" from the depth and parameter count, "Synthetic d16 (random weights)". */
+  /** Default: "VAR-d16 (310M)" from the depth and parameter count, "Synthetic d16 (random weights)", plus " · 4-bit"… */
   readonly label?: string;
   /** Mark a checkpoint pack as random weights (the tiny test fixtures); synthetic packs always are. */
   readonly randomWeights?: boolean;
@@ -181,14 +186,15 @@ export function varLabel(config: VarConfig): string {
 
 /** Validates the input, then plans every file of the pack. Nothing is read beyond configs and small tensors. */
 export async function planPack(input: PackInput, options: PackOptions = {}): Promise<PackPlan> {
+  const quant = quantPlan(options.quant ?? 'none', options);
   if (input.kind === 'checkpoints') {
     const configs = await readCheckpointPair(input.var, input.vae);
     return planPackFromWeights(
       configs,
       { var: checkpointWeights(input.var), vae: checkpointWeights(input.vae) },
       {
-        name: options.name ?? `var_d${configs.var.depth}`,
-        label: options.label ?? varLabel(configs.var),
+        name: options.name ?? `var_d${configs.var.depth}${quant.nameSuffix}`,
+        label: options.label ?? `${varLabel(configs.var)}${quant.labelSuffix}`,
         synthetic: false,
         randomWeights: options.randomWeights ?? false,
         source: input.source,
@@ -206,8 +212,8 @@ export async function planPack(input: PackInput, options: PackOptions = {}): Pro
     model,
     { var: weights, vae: weights },
     {
-      name: options.name ?? `synthetic-${input.architecture}`,
-      label: options.label ?? `Synthetic ${input.architecture} (random weights)`,
+      name: options.name ?? `synthetic-${input.architecture}${quant.nameSuffix}`,
+      label: options.label ?? `Synthetic ${input.architecture} (random weights)${quant.labelSuffix}`,
       synthetic: input.architecture,
       randomWeights: true,
       seed,
@@ -250,10 +256,10 @@ export async function planPackFromWeights(
     );
   }
   const attention = options.attention ?? 'matmul';
+  const quant = quantPlan(options.quant ?? 'none', options);
 
-  const transformer = await transformerBuilder(varConfig, weights.var, attention).toStreamingModel({
-    externalData: TRANSFORMER_EXTERNAL_DATA,
-  });
+  const transformerGraph = transformerBuilderWithEncodings(varConfig, weights.var, attention, quant);
+  const transformer = await transformerGraph.builder.toStreamingModel({ externalData: TRANSFORMER_EXTERNAL_DATA });
   assertWebGpuOps(transformer.model);
 
   const quantizer = await buildQuantizerGraph(weights.vae, {
@@ -263,9 +269,8 @@ export async function planPackFromWeights(
   });
   assertWebGpuOps(quantizer.model);
 
-  const decoder = await vqvaeDecoderBuilder(weights.vae, vqvae).toStreamingModel({
-    externalData: DECODER_EXTERNAL_DATA,
-  });
+  const decoderGraph = vqvaeDecoderGraph(weights.vae, vqvae, { conv: quant.decoder.conv });
+  const decoder = await decoderGraph.builder.toStreamingModel({ externalData: DECODER_EXTERNAL_DATA });
   assertWebGpuOps(decoder.model);
 
   const codebookDims: [number, number] = [vqvae.vocabSize, vqvae.zChannels];
@@ -283,10 +288,17 @@ export async function planPackFromWeights(
       },
     },
   ];
-  const graph = (modelPath: string, externalData: readonly string[]): PackGraph => ({
+  // Per-tensor encodings only where a graph mixes them (every quantized variant keeps biases float32).
+  const graph = (
+    modelPath: string,
+    externalData: readonly string[],
+    weights: WeightEncoding = 'float32',
+    tensors?: Record<string, WeightEncoding>,
+  ): PackGraph => ({
     model: modelPath,
     externalData,
-    weights: 'float32',
+    weights,
+    ...(tensors && Object.values(tensors).some((e) => e !== weights) ? { tensors } : {}),
   });
 
   const manifest: PackManifestDraft = {
@@ -305,11 +317,15 @@ export async function planPackFromWeights(
     numClasses: varConfig.numClasses,
     imageSize: packImageSize(varConfig.patchNums, vqvae),
     codebook: { path: PACK_PATHS.codebook, dims: codebookDims },
+    quant: quant.variant,
+    ...(quant.requires.length > 0 ? { requires: [...quant.requires] } : {}),
     graphs: {
       transformer: {
         ...graph(
           PACK_PATHS.transformer,
           transformer.files.map((f) => f.location),
+          quant.transformer.weights,
+          transformerGraph.tensors,
         ),
         attention,
       },
@@ -317,6 +333,8 @@ export async function planPackFromWeights(
       decoder: graph(
         PACK_PATHS.decoder,
         decoder.files.map((f) => f.location),
+        quant.decoder.weights,
+        decoderGraph.tensors,
       ),
     },
   };
@@ -328,13 +346,32 @@ export async function planPackFromWeights(
 }
 
 /** The pack's transformer graph with lazy weights (stream it with toStreamingModel, or materialize it in tests). */
-export function transformerBuilder(config: VarConfig, weights: WeightProvider, attention: AttentionKind): GraphBuilder {
+export function transformerBuilder(
+  config: VarConfig,
+  weights: WeightProvider,
+  attention: AttentionKind,
+  quant: QuantPlan = quantPlan('none'),
+): GraphBuilder {
+  return transformerBuilderWithEncodings(config, weights, attention, quant).builder;
+}
+
+function transformerBuilderWithEncodings(
+  config: VarConfig,
+  weights: WeightProvider,
+  attention: AttentionKind,
+  quant: QuantPlan,
+): { builder: GraphBuilder; tensors: Record<string, WeightEncoding> } {
+  const weightsNote = quant.variant === 'none' ? '' : `, ${quant.variant} weights`;
   const g = new GraphBuilder(
     PACK_GRAPH_NAMES.transformer,
-    `VAR transformer, one scale per run (${attention} attention)`,
+    `VAR transformer, one scale per run (${attention} attention${weightsNote})`,
   );
-  buildVarTransformer(g, config, weights, { attention });
-  return g;
+  const tensors = buildVarTransformer(g, config, weights, {
+    attention,
+    linear: quant.transformer.linear,
+    embeddings: quant.transformer.embeddings,
+  });
+  return { builder: g, tensors };
 }
 
 /** The .onnx file and its external data files (each file's tensors are loaded only as its stream reaches them). */

@@ -9,7 +9,24 @@ export const PACK_FORMAT = 'var-web-pack';
 export const MANIFEST_FILE = 'manifest.json';
 
 export type SyntheticArchitecture = 'd16' | 'd20' | 'd24' | 'd30' | 'micro';
-export type WeightEncoding = 'float32' | 'float16' | 'q8' | 'q4';
+/**
+ * How weights are stored. float32; float16 (+ Cast in the graph); q8 = int8 with one float32 scale per output
+ * channel (DequantizeLinear); q4 = com.microsoft.MatMulNBits 4-bit blocks, per tensor "q4-b<block size>" (symmetric,
+ * zero point 8) or "q4z-b<block size>" (a 4-bit zero point per block).
+ */
+export type WeightEncoding = 'float32' | 'float16' | 'q8' | 'q4' | `q4-b${number}` | `q4z-b${number}`;
+
+/**
+ * The pack's quantization variant (convert --quant): q4 = transformer 4-bit + decoder int8 (what the browser ships),
+ * q8 = both int8, fp16 = float16 weights, none = float32.
+ */
+export type QuantVariant = 'q4' | 'q8' | 'fp16' | 'none';
+
+/**
+ * A capability the WebGPU adapter must have for the pack to run on WebGPU ('shader-f16': the graph has float16
+ * tensors, and even a Cast from float16 is an f16 shader there). The WASM backend runs every pack.
+ */
+export type PackRequirement = 'shader-f16';
 
 /** One file of the pack, verified by size and sha256 before it is trusted. */
 export interface PackFile {
@@ -60,6 +77,13 @@ export interface PackManifest {
    * more_smooth) and feeds the quantizer graph the vectors, not the ids.
    */
   readonly codebook: { readonly path: string; readonly dims: readonly [number, number] };
+  /** The quantization variant; absent in packs written before issue 6, which are all float32 ('none'). */
+  readonly quant?: QuantVariant;
+  /**
+   * What the WebGPU adapter must support to run this pack (absent or empty: nothing beyond WebGPU). Readers must
+   * refuse a pack on WebGPU when a requirement is not met or not known to them (packRequirementsMet).
+   */
+  readonly requires?: readonly string[];
   readonly graphs: {
     readonly transformer: PackGraph & { readonly attention: 'matmul' | 'mha' };
     readonly quantizer: PackGraph;

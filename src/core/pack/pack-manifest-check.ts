@@ -5,6 +5,9 @@ import type { PackManifest } from './manifest';
 import { PACK_FORMAT, PACK_FORMAT_VERSION } from './manifest';
 
 const ENCODINGS = ['float32', 'float16', 'q8', 'q4'] as const;
+/** Per-tensor 4-bit encodings: "q4-b128", "q4z-b32" (block sizes MatMulNBits runs everywhere: powers of 2 ≥ 16). */
+const Q4_BLOCK_ENCODING = /^q4z?-b(\d+)$/;
+const QUANT_VARIANTS = ['q4', 'q8', 'fp16', 'none'] as const;
 const SYNTHETIC = ['d16', 'd20', 'd24', 'd30', 'micro'] as const;
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 const PACK_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
@@ -111,6 +114,18 @@ export function parsePackManifest(json: unknown, where: string): PackManifest {
     m.fail('codebook', `file ${codebookPath} must hold ${rows}×${cols} float32 values (${4 * rows * cols} bytes)`);
   }
 
+  if (root.quant !== undefined && !QUANT_VARIANTS.includes(root.quant as (typeof QUANT_VARIANTS)[number])) {
+    m.fail('quant', `must be one of ${QUANT_VARIANTS.join(', ')}`);
+  }
+  // Any non-empty strings: a requirement this version does not know is refused when the pack is chosen
+  // (requirements.ts), not here, so that the message can say which capability is missing.
+  if (root.requires !== undefined) {
+    if (!Array.isArray(root.requires)) m.fail('requires', 'must be an array of capability names');
+    (root.requires as unknown[]).forEach((r, i) => {
+      m.string(r, `requires[${i}]`);
+    });
+  }
+
   const graphs = m.object(root.graphs, 'graphs');
   for (const key of ['transformer', 'quantizer', 'decoder']) {
     const graph = m.object(graphs[key], `graphs.${key}`);
@@ -178,8 +193,11 @@ class Checker {
   }
 
   encoding(value: unknown, field: string): void {
-    if (!ENCODINGS.includes(value as (typeof ENCODINGS)[number]))
-      this.fail(field, `must be one of ${ENCODINGS.join(', ')}`);
+    if (ENCODINGS.includes(value as (typeof ENCODINGS)[number])) return;
+    const block = typeof value === 'string' ? Q4_BLOCK_ENCODING.exec(value) : null;
+    const size = block ? Number(block[1]) : 0;
+    if (size >= 16 && (size & (size - 1)) === 0) return;
+    this.fail(field, `must be one of ${ENCODINGS.join(', ')}, or q4-b<block> / q4z-b<block> (a power of 2 ≥ 16)`);
   }
 
   /** A {path, bytes, sha256} entry; `packPath` requires a safe relative path (source files only need a name). */
