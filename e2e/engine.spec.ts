@@ -207,3 +207,28 @@ test('a lost GPU device is a specific error, and the next request recovers on a 
   expect(outcome.lostDuringRun).toBe('E_GPU_DEVICE_LOST');
   expect(outcome).toMatchObject({ secondBackend: 'webgpu', secondImages: 1 });
 });
+
+test('an fp16 pack is refused by name on an adapter without shader-f16, and runs on WASM', async ({ page }) => {
+  await openLab(page);
+  const outcome = await page.evaluate(async () => {
+    const engine = (window as unknown as { varEngine: import('../src/app/engine-client').EngineClient }).varEngine;
+    const params = {
+      modelId: 'micro-fp16',
+      classId: 3,
+      count: 1,
+      seed: 0,
+      cfg: 4,
+      topK: 900,
+      topP: 0.95,
+      moreSmooth: false,
+    } as const;
+    const gpu = await engine.generate({ ...params, backend: 'webgpu' }).then(
+      () => 'ran',
+      (e: unknown) => `${(e as { code?: string }).code}: ${(e as Error).message}`,
+    );
+    const wasm = await engine.generate({ ...params, backend: 'wasm' });
+    return { gpu, wasmImages: wasm.images.length };
+  });
+  expect(outcome.gpu).toMatch(/^E_PACK_UNSUPPORTED: .*needs the WebGPU feature shader-f16/);
+  expect(outcome.wasmImages).toBe(1);
+});

@@ -14,7 +14,7 @@ import { runConvert } from './convert';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const MODELS = resolve(ROOT, 'public/models');
 /** Built-in packs first (the first is the app's default model). */
-const BUILT_IN = ['tiny', 'micro'];
+const BUILT_IN = ['tiny', 'micro', 'micro-fp16'];
 
 async function convert(argv: string[]): Promise<void> {
   let errors = '';
@@ -56,6 +56,15 @@ async function main(): Promise<void> {
     microLabel,
     '--force',
   ]);
+  // An fp16 variant: WebGPU adapters without shader-f16 (SwiftShader among them) must refuse it by name.
+  const fp16Label = 'Micro test model, fp16 weights (needs shader-f16 on WebGPU)';
+  await convert(
+    ['--synthetic', 'micro', '--quant', 'fp16', '--out', join(MODELS, 'micro-fp16'), '--name', 'micro-fp16'].concat([
+      '--label',
+      fp16Label,
+      '--force',
+    ]),
+  );
 
   const found: string[] = [];
   for (const entry of await readdir(MODELS, { withFileTypes: true })) {

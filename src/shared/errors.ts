@@ -28,6 +28,7 @@ export const ERROR_CODES = [
   'E_GPU_DEVICE_LOST',
   'E_NO_BACKEND',
   'E_UNKNOWN_MODEL',
+  'E_PACK_UNSUPPORTED',
   // generic
   'E_IO',
   'E_ABORTED',

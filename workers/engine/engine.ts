@@ -8,6 +8,7 @@ import * as ort from 'onnxruntime-web';
 import type { InferenceBackend } from '../../src/core/generate/backend';
 import type { DecodedImages, GenerateResult } from '../../src/core/generate/var-pipeline';
 import { VarPipeline } from '../../src/core/generate/var-pipeline';
+import { unmetPackRequirements } from '../../src/core/pack/requirements';
 import type { Capabilities } from '../../src/shared/capabilities';
 import type {
   GenerateCallbacks,
@@ -226,6 +227,18 @@ export class Engine implements VarEngine {
       await previous.pipeline.release();
     }
     const manifest = await fetchPackManifest(model.url);
+    if (backend === 'webgpu') {
+      // An fp16 pack on an adapter without shader-f16 would compute zeros silently (JSEP): refuse it by name.
+      const caps = await this.capabilities();
+      const unmet = unmetPackRequirements(manifest, { shaderF16: caps.webgpu?.shaderF16 ?? false });
+      if (unmet.length > 0) {
+        throw new VarError(
+          'E_PACK_UNSUPPORTED',
+          `${manifest.label} needs the WebGPU feature ${unmet.join(', ')}, which this GPU does not have: choose its q4 or q8 pack, or the WASM backend`,
+          { unmet },
+        );
+      }
+    }
     const totalBytes = manifest.files.reduce((n, f) => n + f.bytes, 0);
     const done = new Map<string, number>();
     const pack = httpPackSource(model.url, manifest, (file, loaded) => {
