@@ -18,6 +18,7 @@ import { Rng } from './rng';
 import { filterTopKTopP, sampleRows } from './sampler';
 import type { SamplingOptions } from './settings';
 import { validateSampling } from './settings';
+import { transformerFeeds } from './transformer-feeds';
 
 export interface GenerateRequest extends SamplingOptions {
   /** One class label per image (0 … numClasses−1). */
@@ -190,14 +191,9 @@ export class VarPipeline {
         const begin = begins[si] as number;
 
         const t0 = now();
-        const out = await this.sessions.transformer.run({
-          [VAR_IO.labels]: labels2B,
-          [VAR_IO.nextInput]: nextInput,
-          [VAR_IO.tokenBegin]: new T('int64', BigInt64Array.of(BigInt(begin)), [1]),
-          [VAR_IO.tokenEnd]: new T('int64', BigInt64Array.of(BigInt(begin + l)), [1]),
-          [VAR_IO.isFirst]: new T('bool', Uint8Array.of(si === 0 ? 1 : 0), [1]),
-          ...past,
-        });
+        const out = await this.sessions.transformer.run(
+          transformerFeeds(T, { labels2B, nextInput, begin, length: l, past }),
+        );
         disposeAll(past);
         past = {};
         for (let i = 0; i < m.var.depth; i++) {

@@ -11,6 +11,7 @@ import { VarError } from '../../shared/errors';
 import type { InferenceBackend } from '../generate/backend';
 import { lookupCodebook } from '../generate/codebook';
 import { guidanceRatio } from '../generate/guidance';
+import { transformerFeeds } from '../generate/transformer-feeds';
 import { VarPipeline } from '../generate/var-pipeline';
 import { quantizerStepFeeds } from '../graphs/quantizer';
 import { scaleOffsets } from '../graphs/scale-resample';
@@ -293,14 +294,7 @@ async function teacherForce(
       for (const [si, pn] of m.patchNums.entries()) {
         const l = pn * pn;
         const begin = begins[si] as number;
-        const out = await transformer.run({
-          [VAR_IO.labels]: labels2B,
-          [VAR_IO.nextInput]: nextInput,
-          [VAR_IO.tokenBegin]: new T('int64', BigInt64Array.of(BigInt(begin)), [1]),
-          [VAR_IO.tokenEnd]: new T('int64', BigInt64Array.of(BigInt(begin + l)), [1]),
-          [VAR_IO.isFirst]: new T('bool', Uint8Array.of(si === 0 ? 1 : 0), [1]),
-          ...past,
-        });
+        const out = await transformer.run(transformerFeeds(T, { labels2B, nextInput, begin, length: l, past }));
         past = {};
         for (let i = 0; i < m.var.depth; i++) {
           past[VAR_IO.pastKey(i)] = out[VAR_IO.presentKey(i)] as Tensor;
