@@ -1,6 +1,7 @@
 // What one Generate press asks for: the page's settings, their defaults, presets and limits (pure, no DOM).
 
 import type { BackendChoice, GenerateParams } from '../shared/engine-api';
+import { DEMO_DEFAULTS, FID_PRESET, MAX_CFG } from '../shared/sampling-presets';
 
 export interface RunSettings {
   /** null: the page picks its default model once the models index is known. */
@@ -31,17 +32,14 @@ export const LIMITS = Object.freeze({
   classId: { min: 0, max: 999, integer: true },
   seed: { min: 0, max: 0xffffffff, integer: true },
   count: { min: 1, max: 8, integer: true },
-  cfg: { min: 0, max: 50, integer: false },
+  cfg: { min: 0, max: MAX_CFG, integer: false },
   topK: { min: 0, max: 4096, integer: true },
   topP: { min: 0, max: 1, integer: false },
 } satisfies Record<string, Range>);
 
-// The page does not import src/core (dependencies flow app → worker → core); these mirror core's DEMO_DEFAULTS and
-// FID_PRESET in src/core/generate/settings.ts.
-/** The official demo_sample.ipynb: cfg 4, top_k 900, top_p 0.95, more_smooth off. */
-export const DEMO_SAMPLING: Sampling = Object.freeze({ cfg: 4, topK: 900, topP: 0.95, moreSmooth: false });
-/** The official README's FID-evaluation settings: cfg 1.5, top_k 900, top_p 0.96. */
-export const FID_SAMPLING: Sampling = Object.freeze({ cfg: 1.5, topK: 900, topP: 0.96, moreSmooth: false });
+/** The official demo_sample.ipynb settings and the README's FID preset (src/shared, the same values the CLI uses). */
+export const DEMO_SAMPLING: Sampling = DEMO_DEFAULTS;
+export const FID_SAMPLING: Sampling = FID_PRESET;
 
 export const BACKENDS: readonly BackendChoice[] = Object.freeze(['auto', 'webgpu', 'wasm']);
 

@@ -1,6 +1,7 @@
 // Sampling settings: the official demo's defaults, the README's FID preset, and their validation.
 
 import { VarError } from '../../shared/errors';
+import { MAX_CFG } from '../../shared/sampling-presets';
 
 export interface SamplingOptions {
   /** Classifier-free guidance: t = cfg·si/(SN−1); logits = (1+t)·cond − t·uncond. 0 = no guidance. */
@@ -15,24 +16,7 @@ export interface SamplingOptions {
   readonly seed: number;
 }
 
-/** `demo_sample.ipynb`: cfg 4, top_k 900, top_p 0.95, more_smooth off. */
-export const DEMO_DEFAULTS: Omit<SamplingOptions, 'seed'> = Object.freeze({
-  cfg: 4,
-  topK: 900,
-  topP: 0.95,
-  moreSmooth: false,
-});
-
-/** The official README's FID-evaluation settings: cfg 1.5, top_k 900, top_p 0.96. */
-export const FID_PRESET: Omit<SamplingOptions, 'seed'> = Object.freeze({
-  cfg: 1.5,
-  topK: 900,
-  topP: 0.96,
-  moreSmooth: false,
-});
-
-/** Largest cfg accepted: far beyond any useful value (the demo uses 4; the README suggests up to 5). */
-export const MAX_CFG = 50;
+export { DEMO_DEFAULTS, FID_PRESET, MAX_CFG } from '../../shared/sampling-presets';
 
 export function validateSampling(options: SamplingOptions, vocabSize: number): void {
   const bad = (what: string) => new VarError('E_BAD_SETTINGS', what, { ...options });
