@@ -93,7 +93,9 @@ async function main(): Promise<void> {
       console.log(
         `${row.model} · ${backend} · ${row.runs} runs: session ${row.sessionMs.toFixed(0)} ms, first preview ${row.firstPreviewMs.toFixed(0)} ms, ` +
           `decode ${row.decodeMs.toFixed(0)} ms, total ${row.totalMs.toFixed(0)} ms; without previews ${row.totalWithoutPreviewsMs.toFixed(0)} ms; ` +
-          `previews cost ${(row.previewCost * 100).toFixed(0)} %`,
+          (values.smoke
+            ? 'smoke: single cold runs, preview cost not measured'
+            : `previews cost ${(row.previewCost * 100).toFixed(0)} %`),
       );
       console.log(`  per scale (ms, model work only): ${row.perScaleMs.map((m) => m.toFixed(0)).join(' · ')}`);
     }
