@@ -1,17 +1,8 @@
 // Checkpoint kind detection and the message for swapped VAR / VQ-VAE files.
 
 import { describe, expect, it } from 'vitest';
-import { openFixture, readKeysTsv } from '../../node/testing/fixtures';
+import { errorOf, openFixture, readKeysTsv } from '../../node/testing/fixtures';
 import { detectCheckpointKind, expectKind } from './checkpoint-kind';
-
-function errorOf(fn: () => unknown): { code: string; message: string } {
-  try {
-    fn();
-  } catch (error) {
-    return error as { code: string; message: string };
-  }
-  throw new Error('expected an error');
-}
 
 describe('checkpoint kind', () => {
   it('detects the fixtures and the real key lists', async () => {

@@ -1,7 +1,7 @@
 // VAR config inference and strict key/shape validation on the fixture, the real key lists and edited state dicts.
 
 import { describe, expect, it } from 'vitest';
-import { openFixture, readFixtureJson, readKeysTsv } from '../../node/testing/fixtures';
+import { errorOf, openFixture, readFixtureJson, readKeysTsv } from '../../node/testing/fixtures';
 import { MemoryByteSource } from '../io/byte-source';
 import { openCheckpoint } from '../pth/checkpoint';
 import { type PthTensorEntry, writePthToBytes } from '../pth/pth-writer';
@@ -19,15 +19,6 @@ const PATCH_NUMS_256 = [1, 2, 3, 4, 5, 6, 8, 10, 13, 16];
 
 function levelsOf(patchNums: readonly number[]): number[] {
   return patchNums.flatMap((pn, level) => new Array<number>(pn * pn).fill(level));
-}
-
-function errorOf(fn: () => unknown): { code: string; message: string } {
-  try {
-    fn();
-  } catch (error) {
-    return error as { code: string; message: string };
-  }
-  throw new Error('expected an error');
 }
 
 /** Re-writes a checkpoint through the writer, after `edit` has changed its entry list. */

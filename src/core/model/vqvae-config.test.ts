@@ -1,17 +1,8 @@
 // VQ-VAE config inference and strict key/shape validation on the fixture and the real key list.
 
 import { describe, expect, it } from 'vitest';
-import { openFixture, readFixtureJson, readKeysTsv } from '../../node/testing/fixtures';
+import { errorOf, openFixture, readFixtureJson, readKeysTsv } from '../../node/testing/fixtures';
 import { expectedVqvaeKeys, inferVqvaeConfig, readVqvaeConfig, validateVqvaeStateDict } from './vqvae-config';
-
-function errorOf(fn: () => unknown): { code: string; message: string } {
-  try {
-    fn();
-  } catch (error) {
-    return error as { code: string; message: string };
-  }
-  throw new Error('expected an error');
-}
 
 interface CasesJson {
   config: {

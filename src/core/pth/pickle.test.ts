@@ -1,6 +1,7 @@
 // The safe pickle VM: every supported opcode, torch records, and hostile pickles rejected before anything runs.
 
 import { describe, expect, it } from 'vitest';
+import { errorOf } from '../../node/testing/fixtures';
 import { hasErrorCode, type VarError } from '../../shared/errors';
 import { ALLOWED_GLOBALS, loadPickle } from './pickle';
 import { OP } from './pickle-opcodes';
@@ -29,15 +30,6 @@ const u64 = (v: number): number[] => [...u32(v % 2 ** 32), ...u32(Math.floor(v /
 const unicode = (s: string): (number | string | number[])[] => [OP.BINUNICODE, u32(s.length), s];
 const load = (...parts: Parameters<typeof pk>): PickleValue =>
   loadPickle(pk(OP.PROTO, 2, ...parts, OP.STOP), 'test.pkl');
-
-function errorOf(fn: () => unknown): VarError {
-  try {
-    fn();
-  } catch (error) {
-    return error as VarError;
-  }
-  throw new Error('expected an error');
-}
 
 describe('pickle VM: values', () => {
   it('reads ints of every width, floats, None and booleans', () => {

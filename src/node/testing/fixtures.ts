@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { MemoryByteSource } from '../../core/io/byte-source';
 import { openCheckpoint } from '../../core/pth/checkpoint';
 import type { Checkpoint, DType, TensorInfo } from '../../core/pth/types';
+import type { VarError } from '../../shared/errors';
 
 export const FIXTURES_DIR = fileURLToPath(new URL('../../../fixtures/', import.meta.url));
 
@@ -60,4 +61,14 @@ export function pathExists(path: string): boolean {
 /** Source text of a repository file, for static assertions about code (e.g. that the pickle VM calls nothing). */
 export async function readRepoText(relativePath: string): Promise<string> {
   return readFile(fileURLToPath(new URL(`../../../${relativePath}`, import.meta.url)), 'utf8');
+}
+
+/** The error `fn` throws (a test failure when it throws nothing), for assertions on its code and message. */
+export function errorOf(fn: () => unknown): VarError {
+  try {
+    fn();
+  } catch (error) {
+    return error as VarError;
+  }
+  throw new Error('expected an error');
 }
