@@ -6,7 +6,8 @@ import { VarPipeline } from '../src/core/generate/var-pipeline';
 import { nodeBackend } from '../src/node/ort-backends';
 import { openPackDir } from '../src/node/pack-dir';
 import type { GenerateParams } from '../src/shared/engine-api';
-import { openLab } from './ort-lab-client';
+import { DEMO_DEFAULTS } from '../src/shared/sampling-presets';
+import { engineParams, openLab, tryGenerate } from './ort-lab-client';
 
 interface PageRun {
   readonly updates: { si: number; pn: number; previews: number; previewHash: number; stateLocation: string }[];
@@ -62,7 +63,7 @@ async function generateInNode(packDir: string, request: GenerateRequest): Promis
   );
 }
 
-const settings = { cfg: 4, topK: 900, topP: 0.95, moreSmooth: false };
+const settings = DEMO_DEFAULTS;
 
 test.describe('engine on WASM (tiny pack)', () => {
   test('streams 10 coarse-to-fine updates and returns the pixels Node generate makes', async ({ page }) => {
@@ -91,45 +92,26 @@ test.describe('engine on WASM (tiny pack)', () => {
 
   test('a cancel stops the run within a scale, and the next run completes', async ({ page }) => {
     await openLab(page);
-    const outcome = await page.evaluate(async () => {
+    const runs: [GenerateParams, GenerateParams] = [
+      engineParams('tiny', { seed: 1, backend: 'wasm' }),
+      engineParams('tiny', { classId: 2, seed: 2, backend: 'wasm' }),
+    ];
+    const outcome = await page.evaluate(async ([firstParams, secondParams]) => {
       const engine = (window as unknown as { varEngine: import('../src/app/engine-client').EngineClient }).varEngine;
       const seen: number[] = [];
-      const first = engine.generate(
-        {
-          modelId: 'tiny',
-          classId: 1,
-          count: 1,
-          seed: 1,
-          cfg: 4,
-          topK: 900,
-          topP: 0.95,
-          moreSmooth: false,
-          backend: 'wasm',
+      const first = engine.generate(firstParams, {
+        onScale: (u) => {
+          seen.push(u.si);
+          if (u.si === 2) void engine.cancel();
         },
-        {
-          onScale: (u) => {
-            seen.push(u.si);
-            if (u.si === 2) void engine.cancel();
-          },
-        },
-      );
+      });
       const error = await first.then(
         () => null,
         (e: unknown) => ({ code: (e as { code?: string }).code, name: (e as Error).name }),
       );
-      const second = await engine.generate({
-        modelId: 'tiny',
-        classId: 2,
-        count: 1,
-        seed: 2,
-        cfg: 4,
-        topK: 900,
-        topP: 0.95,
-        moreSmooth: false,
-        backend: 'wasm',
-      });
+      const second = await engine.generate(secondParams);
       return { error, seen, secondImages: second.images.length };
-    });
+    }, runs);
     expect(outcome.error).toEqual({ code: 'E_ABORTED', name: 'VarError' });
     expect(Math.max(...outcome.seen)).toBeLessThanOrEqual(3);
     expect(outcome.secondImages).toBe(1);
@@ -137,16 +119,7 @@ test.describe('engine on WASM (tiny pack)', () => {
 
   test('an unknown model is a specific error', async ({ page }) => {
     await openLab(page);
-    const code = await page.evaluate(async () => {
-      const engine = (window as unknown as { varEngine: import('../src/app/engine-client').EngineClient }).varEngine;
-      return engine
-        .generate({ modelId: 'nope', classId: 1, count: 1, seed: 0, cfg: 4, topK: 900, topP: 0.95, moreSmooth: false })
-        .then(
-          () => 'resolved',
-          (e: unknown) => (e as { code?: string }).code,
-        );
-    });
-    expect(code).toBe('E_UNKNOWN_MODEL');
+    expect(await tryGenerate(page, engineParams('nope'))).toMatchObject({ ok: false, code: 'E_UNKNOWN_MODEL' });
   });
 });
 
@@ -176,59 +149,37 @@ test.describe('engine on WebGPU (micro pack)', () => {
 
 test('a lost GPU device is a specific error, and the next request recovers on a fresh device', async ({ page }) => {
   await openLab(page);
-  const outcome = await page.evaluate(async () => {
-    const engine = (window as unknown as { varEngine: import('../src/app/engine-client').EngineClient }).varEngine;
-    const params = {
-      modelId: 'micro',
-      classId: 3,
-      count: 1,
-      seed: 0,
-      cfg: 4,
-      topK: 900,
-      topP: 0.95,
-      moreSmooth: false,
-      backend: 'webgpu',
-    } as const;
-    let lostDuringRun: string | null = null;
-    const first = await engine
-      .generate(params, {
-        onScale: (u) => {
-          if (u.si === 0) void engine.loseGpuDeviceForTesting();
-        },
-      })
-      .then(
-        () => 'completed',
-        (e: unknown) => (e as { code?: string }).code ?? 'no code',
-      );
-    lostDuringRun = first;
-    const second = await engine.generate(params);
-    return { lostDuringRun, secondBackend: second.backend, secondImages: second.images.length };
-  });
+  const outcome = await page.evaluate(
+    async (params) => {
+      const engine = (window as unknown as { varEngine: import('../src/app/engine-client').EngineClient }).varEngine;
+      let lostDuringRun: string | null = null;
+      const first = await engine
+        .generate(params, {
+          onScale: (u) => {
+            if (u.si === 0) void engine.loseGpuDeviceForTesting();
+          },
+        })
+        .then(
+          () => 'completed',
+          (e: unknown) => (e as { code?: string }).code ?? 'no code',
+        );
+      lostDuringRun = first;
+      const second = await engine.generate(params);
+      return { lostDuringRun, secondBackend: second.backend, secondImages: second.images.length };
+    },
+    engineParams('micro', { classId: 3, backend: 'webgpu' }),
+  );
   expect(outcome.lostDuringRun).toBe('E_GPU_DEVICE_LOST');
   expect(outcome).toMatchObject({ secondBackend: 'webgpu', secondImages: 1 });
 });
 
 test('an fp16 pack is refused by name on an adapter without shader-f16, and runs on WASM', async ({ page }) => {
   await openLab(page);
-  const outcome = await page.evaluate(async () => {
-    const engine = (window as unknown as { varEngine: import('../src/app/engine-client').EngineClient }).varEngine;
-    const params = {
-      modelId: 'micro-fp16',
-      classId: 3,
-      count: 1,
-      seed: 0,
-      cfg: 4,
-      topK: 900,
-      topP: 0.95,
-      moreSmooth: false,
-    } as const;
-    const gpu = await engine.generate({ ...params, backend: 'webgpu' }).then(
-      () => 'ran',
-      (e: unknown) => `${(e as { code?: string }).code}: ${(e as Error).message}`,
-    );
-    const wasm = await engine.generate({ ...params, backend: 'wasm' });
-    return { gpu, wasmImages: wasm.images.length };
+  const gpu = await tryGenerate(page, engineParams('micro-fp16', { backend: 'webgpu' }));
+  expect(gpu).toMatchObject({ ok: false, code: 'E_PACK_UNSUPPORTED' });
+  expect(gpu.ok ? '' : gpu.message).toMatch(/needs the WebGPU feature shader-f16/);
+  expect(await tryGenerate(page, engineParams('micro-fp16', { backend: 'wasm' }))).toMatchObject({
+    ok: true,
+    images: 1,
   });
-  expect(outcome.gpu).toMatch(/^E_PACK_UNSUPPORTED: .*needs the WebGPU feature shader-f16/);
-  expect(outcome.wasmImages).toBe(1);
 });

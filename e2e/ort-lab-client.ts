@@ -1,6 +1,8 @@
 // Node side of the ORT lab: send a model and feeds to the lab page, decode what comes back.
 import type { Page } from '@playwright/test';
+import type { GenerateParams } from '../src/shared/engine-api';
 import type { LabBackend, LabRunRequest, LabRunResult, LabTensor } from '../src/shared/lab-api';
+import { DEMO_DEFAULTS } from '../src/shared/sampling-presets';
 
 /** Host arrays by ONNX type; a Uint8Array is sent as bool. */
 export type HostTensor = Float32Array | Int32Array | BigInt64Array | Uint8Array;
@@ -85,4 +87,33 @@ export function maxAbsDiff(a: Float32Array, b: Float32Array): number {
   let m = 0;
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs((a[i] ?? 0) - (b[i] ?? 0)));
   return m;
+}
+
+/** The demo settings (src/shared/sampling-presets) for one image of `modelId`, with overrides. */
+export function engineParams(modelId: string, overrides: Partial<GenerateParams> = {}): GenerateParams {
+  return { modelId, classId: 1, count: 1, seed: 0, ...DEMO_DEFAULTS, ...overrides };
+}
+
+export type EngineOutcome =
+  | { readonly ok: true; readonly backend: string; readonly images: number; readonly width: number }
+  | { readonly ok: false; readonly code: string; readonly message: string };
+
+/** Runs one generation through the engine client on the lab page; a rejection comes back as its code and message. */
+export function tryGenerate(page: Page, params: GenerateParams): Promise<EngineOutcome> {
+  return page.evaluate(async (p) => {
+    const engine = (window as unknown as { varEngine: import('../src/app/engine-client').EngineClient }).varEngine;
+    return engine.generate(p).then(
+      (r): EngineOutcome => ({
+        ok: true,
+        backend: r.backend,
+        images: r.images.length,
+        width: r.images[0]?.rgba.width ?? 0,
+      }),
+      (e: unknown): EngineOutcome => ({
+        ok: false,
+        code: (e as { code?: string }).code ?? 'no code',
+        message: (e as Error).message,
+      }),
+    );
+  }, params);
 }
