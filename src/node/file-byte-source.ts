@@ -2,7 +2,7 @@
 
 import { type FileHandle, open } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { type ByteSource, checkRange } from '../core/io/byte-source';
+import { type ByteSource, checkRange, readFailed } from '../core/io/byte-source';
 import { VarError } from '../shared/errors';
 
 /** fs reads are limited to 2 GiB - 1 per call; larger ranges are read in pieces. */
@@ -40,12 +40,7 @@ export class FileByteSource implements ByteSource {
         done += bytesRead;
       }
     } catch (error) {
-      throw new VarError(
-        'E_IO',
-        `Read of ${length} bytes at ${offset} from ${this.name} failed: ${(error as Error).message}`,
-        { offset, length },
-        { cause: error },
-      );
+      throw readFailed(this, offset, length, error);
     }
     return out;
   }

@@ -1,6 +1,6 @@
 // Browser ByteSource over a Blob or File: each read slices just the requested range (no 1–2 GB ArrayBuffer).
 
-import { type ByteSource, checkRange } from '../core/io/byte-source';
+import { type ByteSource, checkRange, readFailed } from '../core/io/byte-source';
 import { VarError } from '../shared/errors';
 
 export class BlobByteSource implements ByteSource {
@@ -23,12 +23,7 @@ export class BlobByteSource implements ByteSource {
       buffer = await this.blob.slice(offset, offset + length).arrayBuffer();
     } catch (error) {
       // A File whose underlying disk file changed since it was picked fails here (NotReadableError).
-      throw new VarError(
-        'E_IO',
-        `Read of ${length} bytes at ${offset} from ${this.name} failed: ${(error as Error).message}`,
-        { offset, length },
-        { cause: error },
-      );
+      throw readFailed(this, offset, length, error);
     }
     if (buffer.byteLength !== length) {
       throw new VarError('E_IO', `Short read from ${this.name}: ${buffer.byteLength} of ${length} bytes at ${offset}`);

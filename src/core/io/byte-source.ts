@@ -42,3 +42,16 @@ export function checkRange(source: ByteSource, offset: number, length: number): 
     );
   }
 }
+
+/** The E_IO error for a read that the underlying file or Blob failed (shared by every ByteSource adapter). */
+export function readFailed(source: ByteSource, offset: number, length: number, error: unknown): VarError {
+  const reason = error instanceof Error ? error.message : String(error);
+  return new VarError(
+    'E_IO',
+    `Read of ${length} bytes at ${offset} from ${source.name} failed: ${reason}`,
+    { offset, length },
+    {
+      cause: error,
+    },
+  );
+}
