@@ -8,6 +8,7 @@ import * as ort from 'onnxruntime-web';
 import type { InferenceBackend } from '../../src/core/generate/backend';
 import type { DecodedImages, GenerateResult } from '../../src/core/generate/var-pipeline';
 import { VarPipeline } from '../../src/core/generate/var-pipeline';
+import type { PackManifest } from '../../src/core/pack/manifest';
 import { unmetPackRequirements } from '../../src/core/pack/requirements';
 import type { Capabilities } from '../../src/shared/capabilities';
 import type {
@@ -64,6 +65,8 @@ export interface EngineOptions {
 export class Engine implements VarEngine {
   private capabilitiesPromise: Promise<Capabilities> | undefined;
   private modelsPromise: Promise<ModelInfo[]> | undefined;
+  /** The manifests read for the models index, by model id: loading a model does not fetch its manifest again. */
+  private readonly manifests = new Map<string, PackManifest>();
   private loaded: LoadedPipeline | undefined;
   private current: Run | undefined;
   private runCounter = 0;
@@ -226,7 +229,7 @@ export class Engine implements VarEngine {
       this.loaded = undefined;
       await previous.pipeline.release();
     }
-    const manifest = await fetchPackManifest(model.url);
+    const manifest = this.manifests.get(modelId) ?? (await fetchPackManifest(model.url));
     if (backend === 'webgpu') {
       // An fp16 pack on an adapter without shader-f16 would compute zeros silently (JSEP): refuse it by name.
       const caps = await this.capabilities();
@@ -309,6 +312,7 @@ export class Engine implements VarEngine {
       names.map(async (name) => {
         const url = new URL(`${name}/`, this.modelsUrl).href;
         const m = await fetchPackManifest(url);
+        this.manifests.set(m.name, m);
         return {
           id: m.name,
           label: m.label,
