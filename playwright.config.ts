@@ -1,4 +1,5 @@
-// End-to-end tests: the production build served by `vite preview`, driven in Debian's chromium.
+// End-to-end tests: the test build (the production app plus the lab page and test packs, `npm run build:e2e`) served
+// by `vite preview --mode e2e`, driven in Debian's chromium.
 import { defineConfig } from '@playwright/test';
 
 // Playwright cannot download its own browsers here; the system chromium (apt-get install chromium) is used.
@@ -34,7 +35,7 @@ export default defineConfig({
     },
   ],
   webServer: {
-    command: 'npm run build && npx vite preview',
+    command: 'npm run build:e2e && npx vite preview --mode e2e',
     url: 'http://127.0.0.1:4173/',
     reuseExistingServer: !process.env.CI,
     timeout: 180_000,

@@ -1,6 +1,11 @@
 // Vite config for the app (index.html at the root, the engine in a module worker).
-import { resolve } from 'node:path';
-import { defineConfig } from 'vite';
+//
+// Two builds: the production build (`npm run build` → dist/: the app and the packs meant for users) and the test build
+// (`npm run build:e2e`, mode "e2e" → dist-e2e/: the same app plus the ORT lab page with its test engine worker and the
+// test packs, for Playwright and the browser benchmarks). `npm run check:dist` proves dist/ holds no test part.
+import { cp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { defineConfig, type Plugin } from 'vite';
 
 // Multi-threaded WASM needs cross-origin isolation on EVERY response, worker scripts included
 // (with headers on the document only, ORT's pthread workers are blocked and session creation hangs).
@@ -9,19 +14,45 @@ const crossOriginIsolation = {
   'Cross-Origin-Embedder-Policy': 'require-corp',
 };
 
-export default defineConfig({
-  server: { host: '127.0.0.1', port: 5173, strictPort: true, headers: crossOriginIsolation },
-  preview: { host: '127.0.0.1', port: 4173, strictPort: true, headers: crossOriginIsolation },
-  worker: { format: 'es' },
-  // ORT ships its own wasm next to its .mjs; pre-bundling would move the .mjs away from the wasm.
-  optimizeDeps: { exclude: ['onnxruntime-web'] },
-  build: {
-    target: 'es2022',
-    outDir: 'dist',
-    sourcemap: true,
-    rollupOptions: {
-      // The app, and the ORT lab developer page used by the WebGPU parity tests and browser benchmarks.
-      input: { main: resolve(import.meta.dirname, 'index.html'), lab: resolve(import.meta.dirname, 'ort-lab.html') },
+const ROOT = import.meta.dirname;
+/** Where `npm run models -- --test-packs` writes the packs that only tests use (micro, micro-fp16). */
+const TEST_PACKS_DIR = resolve(ROOT, '.test-packs');
+
+/** Test build only: copies the test packs into models/ and lists them in models/index.json after the app's packs. */
+function testPacks(outDir: string): Plugin {
+  return {
+    name: 'var-web-test-packs',
+    apply: 'build',
+    async closeBundle() {
+      const models = join(outDir, 'models');
+      const index = JSON.parse(await readFile(join(models, 'index.json'), 'utf8')) as { packs: string[] };
+      const names = (await readdir(TEST_PACKS_DIR, { withFileTypes: true })).filter((e) => e.isDirectory());
+      for (const entry of names)
+        await cp(join(TEST_PACKS_DIR, entry.name), join(models, entry.name), { recursive: true });
+      const packs = [...index.packs, ...names.map((e) => e.name).filter((n) => !index.packs.includes(n))];
+      await writeFile(join(models, 'index.json'), `${JSON.stringify({ ...index, packs }, null, 2)}\n`);
     },
-  },
+  };
+}
+
+export default defineConfig(({ mode }) => {
+  const e2e = mode === 'e2e';
+  const outDir = resolve(ROOT, e2e ? 'dist-e2e' : 'dist');
+  const input: Record<string, string> = { main: resolve(ROOT, 'index.html') };
+  if (e2e) input.lab = resolve(ROOT, 'src/testing/lab/ort-lab.html');
+  return {
+    server: { host: '127.0.0.1', port: 5173, strictPort: true, headers: crossOriginIsolation },
+    preview: { host: '127.0.0.1', port: 4173, strictPort: true, headers: crossOriginIsolation },
+    worker: { format: 'es' },
+    // ORT ships its own wasm next to its .mjs; pre-bundling would move the .mjs away from the wasm.
+    optimizeDeps: { exclude: ['onnxruntime-web'] },
+    plugins: e2e ? [testPacks(outDir)] : [],
+    build: {
+      target: 'es2022',
+      outDir,
+      emptyOutDir: true,
+      sourcemap: true,
+      rollupOptions: { input },
+    },
+  };
 });

@@ -7,7 +7,7 @@ import { nodeBackend } from '../src/node/ort-backends';
 import { openPackDir } from '../src/node/pack-dir';
 import type { GenerateParams } from '../src/shared/engine-api';
 import { DEMO_DEFAULTS } from '../src/shared/sampling-presets';
-import { engineParams, openLab, tryGenerate } from './ort-lab-client';
+import { engineParams, openLab, tryGenerate } from '../src/testing/lab/lab-client';
 
 interface PageRun {
   readonly updates: { si: number; pn: number; previews: number; previewHash: number; stateLocation: string }[];
@@ -20,7 +20,7 @@ interface PageRun {
 /** Runs a generation in the page and returns its updates (with a hash of each preview) and the final pixels. */
 function generateInPage(page: Page, params: GenerateParams): Promise<PageRun> {
   return page.evaluate(async (p) => {
-    const engine = (window as unknown as { varEngine: import('../src/app/engine-client').EngineClient }).varEngine;
+    const engine = (window as unknown as { varEngine: import('../src/testing/lab/lab-api').LabEngine }).varEngine;
     const updates: PageRun['updates'] = [];
     const hash = (data: Uint8ClampedArray) => data.reduce((h, v) => (Math.imul(h, 31) + v) >>> 0, 7);
     const result = await engine.generate(p, {
@@ -97,7 +97,7 @@ test.describe('engine on WASM (tiny pack)', () => {
       engineParams('tiny', { classId: 2, seed: 2, backend: 'wasm' }),
     ];
     const outcome = await page.evaluate(async ([firstParams, secondParams]) => {
-      const engine = (window as unknown as { varEngine: import('../src/app/engine-client').EngineClient }).varEngine;
+      const engine = (window as unknown as { varEngine: import('../src/testing/lab/lab-api').LabEngine }).varEngine;
       const seen: number[] = [];
       const first = engine.generate(firstParams, {
         onScale: (u) => {
@@ -151,7 +151,7 @@ test('a lost GPU device is a specific error, and the next request recovers on a 
   await openLab(page);
   const outcome = await page.evaluate(
     async (params) => {
-      const engine = (window as unknown as { varEngine: import('../src/app/engine-client').EngineClient }).varEngine;
+      const engine = (window as unknown as { varEngine: import('../src/testing/lab/lab-api').LabEngine }).varEngine;
       let lostDuringRun: string | null = null;
       const first = await engine
         .generate(params, {

@@ -1,7 +1,7 @@
 // Without WebGPU the engine falls back to WASM and the page says why.
 import { expect, test } from '@playwright/test';
+import { engineParams, openLab, tryGenerate } from '../src/testing/lab/lab-client';
 import { AppPage } from './app-page';
-import { engineParams, openLab, tryGenerate } from './ort-lab-client';
 
 test('without a WebGPU adapter the page explains the WASM fallback', async ({ page }) => {
   const app = new AppPage(page);

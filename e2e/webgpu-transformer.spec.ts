@@ -7,8 +7,8 @@ import { checkpointWeights } from '../src/core/graphs/weight-provider';
 import { MemoryByteSource } from '../src/core/io/byte-source';
 import { GraphBuilder } from '../src/core/onnx/graph-builder';
 import { openCheckpoint } from '../src/core/pth/checkpoint';
-import type { LabTensor } from '../src/shared/lab-api';
-import { hostTensor, labTensor, maxAbsDiff, openLab, runInLab } from './ort-lab-client';
+import type { LabTensor } from '../src/testing/lab/lab-api';
+import { hostTensor, labTensor, maxAbsDiff, openLab, runInLab } from '../src/testing/lab/lab-client';
 
 const tiny: VarGraphConfig = {
   depth: 2,

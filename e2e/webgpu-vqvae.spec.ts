@@ -2,15 +2,15 @@
 import { readFileSync } from 'node:fs';
 import { expect, test } from '@playwright/test';
 import { lookupCodebook } from '../src/core/generate/codebook';
-import { buildQuantizerGraph, quantizerStepFeeds } from '../src/core/graphs/quantizer';
+import { buildQuantizerGraph, quantizerStepFeeds } from '../src/core/graphs/vq-quantizer';
 import { buildVqvaeDecoderGraph } from '../src/core/graphs/vqvae-decoder';
 import { checkpointWeights } from '../src/core/graphs/weight-provider';
 import { MemoryByteSource } from '../src/core/io/byte-source';
 import { readVqvaeConfig } from '../src/core/model/vqvae-config';
-import { readNpyAs } from '../src/core/npy';
 import { openCheckpoint } from '../src/core/pth/checkpoint';
-import type { LabTensor } from '../src/shared/lab-api';
-import { hostTensor, labTensor, maxAbsDiff, openLab, runInLab } from './ort-lab-client';
+import type { LabTensor } from '../src/testing/lab/lab-api';
+import { hostTensor, labTensor, maxAbsDiff, openLab, runInLab } from '../src/testing/lab/lab-client';
+import { readNpyAs } from '../src/testing/npy';
 
 const PATCH_NUMS = [1, 2, 3, 4, 5, 6, 8, 10, 13, 16];
 const fixture = (name: string) => new Uint8Array(readFileSync(new URL(`../fixtures/${name}`, import.meta.url)));

@@ -12,45 +12,46 @@ import type {
 import { hasErrorCode } from '../shared/errors';
 import { installVarErrorTransfer } from '../web/comlink-errors';
 
-/** What the worker exposes beyond VarEngine: a hook for the lost-device test (never called by the app). */
-interface WorkerEngine extends VarEngine {
-  loseGpuDeviceForTesting(): Promise<void>;
-}
-
 export interface EngineClient extends VarEngine {
   /** Stops the worker at once (the hard way to abort everything); the client is unusable afterwards. */
   terminate(): void;
-  /** Destroys the engine's GPU device, as a driver reset would (end-to-end tests of the recovery). */
-  loseGpuDeviceForTesting(): Promise<void>;
 }
 
-function startWorker(): { worker: Worker; remote: Comlink.Remote<WorkerEngine> } {
-  const worker = new Worker(new URL('../../workers/engine.worker.ts', import.meta.url), {
-    type: 'module',
-    name: 'var-engine',
-  });
-  return { worker, remote: Comlink.wrap<WorkerEngine>(worker) };
+/** Starts the app's engine worker (a module worker, so Vite bundles it and its ORT import). */
+function startEngineWorker(): Worker {
+  return new Worker(new URL('../../workers/engine.worker.ts', import.meta.url), { type: 'module', name: 'var-engine' });
 }
 
-export function createEngineClient(): EngineClient {
+/**
+ * A client over workers made by `startWorker`, whose remote is a `W` (a VarEngine, or more for test builds), and
+ * access to the current worker's remote for what `W` adds. A lost GPU device cannot be revived inside a worker
+ * (ORT's WebGPU backend keeps the device it started with): the next request gets a fresh worker, hence a device.
+ */
+export function connectEngineWorker<W extends VarEngine>(
+  startWorker: () => Worker,
+): { client: EngineClient; remote: () => Comlink.Remote<W> } {
   installVarErrorTransfer();
-  let current = startWorker();
-  // A lost GPU device cannot be revived inside the worker (ORT's WebGPU backend keeps the device it started with):
-  // the next request gets a fresh worker, hence a fresh device.
+  const start = () => {
+    const worker = startWorker();
+    return { worker, remote: Comlink.wrap<W>(worker) };
+  };
+  let current = start();
   const onError = (error: unknown): never => {
     if (hasErrorCode(error, 'E_GPU_DEVICE_LOST')) {
       current.worker.terminate();
-      current = startWorker();
+      current = start();
     }
     throw error;
   };
-  return {
-    capabilities: () => current.remote.capabilities(),
-    listModels: () => current.remote.listModels(),
+  // The comlink proxy of a W is assignable to one of a VarEngine, but TypeScript cannot see that for a generic W.
+  const engine = (): Comlink.Remote<VarEngine> => current.remote as unknown as Comlink.Remote<VarEngine>;
+  const client: EngineClient = {
+    capabilities: () => engine().capabilities(),
+    listModels: () => engine().listModels(),
     // Callbacks cross the boundary as one comlink proxy with both methods always present (the worker cannot see
     // which optional ones exist); the previews inside updates arrive transferred.
     generate: (params: GenerateParams, callbacks: GenerateCallbacks = {}): Promise<GenerationResult> =>
-      current.remote
+      engine()
         .generate(
           params,
           Comlink.proxy({
@@ -59,8 +60,12 @@ export function createEngineClient(): EngineClient {
           }),
         )
         .catch(onError),
-    cancel: () => current.remote.cancel(),
+    cancel: () => engine().cancel(),
     terminate: () => current.worker.terminate(),
-    loseGpuDeviceForTesting: () => current.remote.loseGpuDeviceForTesting(),
   };
+  return { client, remote: () => current.remote };
+}
+
+export function createEngineClient(): EngineClient {
+  return connectEngineWorker<VarEngine>(startEngineWorker).client;
 }

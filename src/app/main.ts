@@ -2,9 +2,9 @@
 
 import type { Capabilities } from '../shared/capabilities';
 import type { GenerationResult, ModelInfo } from '../shared/engine-api';
-import { ERROR_CODES, type ErrorCode, hasErrorCode } from '../shared/errors';
+import { hasErrorCode } from '../shared/errors';
 import { IMAGENET_CLASSES, type ImageNetClass } from '../shared/imagenet-classes';
-import { createEngineClient, type EngineClient } from './engine-client';
+import { createEngineClient } from './engine-client';
 import { formatMs } from './format';
 import { drawSeed, type RunSettings, toGenerateParams } from './run-settings';
 import { parseSettingsQuery, shareUrl, withoutAutorun } from './share-url';
@@ -17,21 +17,6 @@ import { createImageGrid } from './ui/image-grid';
 import { createModelPicker } from './ui/model-picker';
 import { createRunPanel } from './ui/run-panel';
 import { createScaleStrip } from './ui/scale-strip';
-
-/** Page parameters that are not settings but that a share link keeps (a fake-engine link stays on the fake). */
-const FAKE_PARAMS = ['fake-engine', 'fake-fail', 'fake-drop'];
-
-async function startEngine(url: URL): Promise<EngineClient> {
-  if (url.searchParams.get('fake-engine') !== '1') return createEngineClient();
-  // Loaded only on request, so the fake stays out of the page's main chunk.
-  const { createFakeEngine } = await import('./dev/fake-engine');
-  byTestId(document, 'fake-banner', HTMLElement).hidden = false;
-  const fail = url.searchParams.get('fake-fail');
-  return createFakeEngine({
-    failWith: ERROR_CODES.find((c): c is ErrorCode => c === fail),
-    dropEvery: Number(url.searchParams.get('fake-drop')) || 0,
-  });
-}
 
 async function main(): Promise<void> {
   const url = new URL(location.href);
@@ -48,7 +33,7 @@ async function main(): Promise<void> {
   const strip = createScaleStrip(stage, {
     onView: (i, si, rgba, scaleCount) => grid.draw(i, rgba, si, scaleCount),
   });
-  const engine = await startEngine(url);
+  const engine = createEngineClient();
   const panel = createRunPanel(form, stage, {
     onCancel: () => {
       engine.cancel().catch((error: unknown) => panel.fail(error, 'Cancel failed'));
@@ -124,7 +109,7 @@ async function main(): Promise<void> {
         randomWeights: model.randomWeights,
         backend: result.backend,
         totalMs: result.timings.totalMs,
-        shareUrl: shareUrl(location.href, { ...settings, classId: image.classId }, image.seed, FAKE_PARAMS),
+        shareUrl: shareUrl(location.href, { ...settings, classId: image.classId }, image.seed),
       });
     }
     const n = result.images.length;

@@ -140,7 +140,7 @@ export function settingsQuery(s: RunSettings, options: { autorun?: boolean } = {
 
 /**
  * The link that makes one image again: the run's settings with the image's own seed (image i of a run used
- * seed + i), one image, and autorun. `keep` carries page parameters that are not settings (e.g. fake-engine).
+ * seed + i), one image, and autorun. `keep` carries page parameters that are not settings.
  */
 export function shareUrl(pageUrl: string, s: RunSettings, imageSeed: number, keep: readonly string[] = []): string {
   const page = new URL(pageUrl);

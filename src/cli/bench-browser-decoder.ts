@@ -1,5 +1,5 @@
 // `npx tsx src/cli/bench-browser-decoder.ts [--vae fixtures/tiny_vae.pth] [--sizes 1,2,4,8,16] [--backend webgpu,wasm]`:
-// one decode's time per latent size inside Chromium (ORT lab page), WebGPU and WASM. Needs `npm run build` first.
+// one decode's time per latent size inside Chromium (ORT lab page), WebGPU and WASM. Needs `npm run build:e2e` first.
 
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
@@ -9,7 +9,7 @@ import { MemoryByteSource } from '../core/io/byte-source';
 import { readVqvaeConfig } from '../core/model/vqvae-config';
 import { decodeModel, opCounts } from '../core/onnx/model-info';
 import { openCheckpoint } from '../core/pth/checkpoint';
-import { withLabPage } from '../node/lab-browser';
+import { withLabPage } from '../testing/lab/lab-server';
 
 const PORT = 4178;
 const { values } = parseArgs({

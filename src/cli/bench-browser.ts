@@ -1,11 +1,11 @@
 // `npm run bench:browser -- [--model tiny] [--backend wasm,webgpu] [--runs 3] [--smoke] [--json f]`: the figures of
 // `npm run bench` measured inside the engine worker in headless Chromium (Debian's chromium, as the e2e tests use).
-// Builds nothing: run `npm run build` first (the production build in dist/, with its packs in dist/models/).
+// Builds nothing: run `npm run build:e2e` first (the test build in dist-e2e/: the app, the lab page, all packs).
 
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { withLabPage } from '../node/lab-browser';
 import type { GenerateParams } from '../shared/engine-api';
+import { withLabPage } from '../testing/lab/lab-server';
 
 const PORT = 4179;
 

@@ -6,9 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { openCheckpoint } from '../core/pth/checkpoint';
-import { type PthTensorEntry, writePth } from '../core/pth/pth-writer';
 import { readZipDirectory } from '../core/pth/zip';
 import { FileByteSource } from '../node/file-byte-source';
+import { type PthTensorEntry, writePth } from '../testing/writers/pth-writer';
 
 const { values } = parseArgs({
   options: {

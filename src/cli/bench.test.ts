@@ -5,8 +5,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fixturePath } from '../node/testing/fixtures';
-import { tempDir } from '../node/testing/pack-fixtures';
+import { fixturePath } from '../testing/fixtures';
+import { tempDir } from '../testing/pack-fixtures';
 import { runBench } from './bench';
 import { runConvert } from './convert';
 

@@ -7,8 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { syntheticModel } from '../core/pack/synthetic';
-import { fixturePath } from '../node/testing/fixtures';
-import { listDir, tempDir, varCheckpointBytes } from '../node/testing/pack-fixtures';
+import { fixturePath } from '../testing/fixtures';
+import { listDir, tempDir, varCheckpointBytes } from '../testing/pack-fixtures';
 import { runConvert } from './convert';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));

@@ -9,7 +9,7 @@ import { DEFAULT_SYNTHETIC_SEED, type PackPlan, planPack, readCheckpointPair } f
 import { MANIFEST_FILE, type QuantVariant, type SyntheticArchitecture } from '../core/pack/manifest';
 import { SYNTHETIC_ARCHITECTURES } from '../core/pack/synthetic';
 import { openCheckpoint } from '../core/pth/checkpoint';
-import { DEFAULT_Q4_BLOCK_SIZE, QUANT_VARIANTS } from '../core/quant/quant-variants';
+import { DEFAULT_Q4_BLOCK_SIZE, QUANT_VARIANTS } from '../core/weight-quant/quant-variants';
 import { FileByteSource } from '../node/file-byte-source';
 import { checkPackTarget, describeFile, type PackWriteProgress, type WrittenPack, writePack } from '../node/pack-dir';
 import { VarError } from '../shared/errors';

@@ -5,8 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadNpy } from '../core/graphs/testing/ort-node';
-import { fixturePath } from '../node/testing/fixtures';
+import { fixturePath, loadNpy } from '../testing/fixtures';
 
 const run = promisify(execFile);
 const tsx = (script: string, args: string[]) =>

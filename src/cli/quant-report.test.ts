@@ -1,7 +1,7 @@
 // The quant-report CLI: argument errors before any work, and the table it prints from a report.
 
 import { describe, expect, it } from 'vitest';
-import type { FidelityResult } from '../core/quant/fidelity-report';
+import type { FidelityResult } from '../core/evaluate/fidelity-report';
 import { formatReport, runQuantReport } from './quant-report';
 
 async function report(...argv: string[]): Promise<{ code: number; stderr: string }> {

@@ -11,7 +11,7 @@ import {
   type FidelityResult,
   type FidelitySettings,
   runReference,
-} from '../core/quant/fidelity-report';
+} from '../core/evaluate/fidelity-report';
 import { type NodeBackendName, nodeBackend } from '../node/ort-backends';
 import { openPackDir } from '../node/pack-dir';
 import { VarError } from '../shared/errors';

@@ -3,8 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryByteSource } from '../core/io/byte-source';
 import { openCheckpoint } from '../core/pth/checkpoint';
+import { fixturePath, readFixtureBytes } from '../testing/fixtures';
 import { FileByteSource } from './file-byte-source';
-import { fixturePath, readFixtureBytes } from './testing/fixtures';
 
 const RANGES: [number, number][] = [
   [0, 0],

@@ -1,12 +1,12 @@
 // onnxruntime-node (CPU EP) and onnxruntime-web (WASM) give the same ids for the same pack, settings and seed.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { memoryPack } from '../core/generate/testing/memory-pack';
 import type { GenerateRequest } from '../core/generate/var-pipeline';
 import { VarPipeline } from '../core/generate/var-pipeline';
-import { fixtureBytes, loadNpy } from '../core/graphs/testing/ort-node';
 import { MemoryByteSource } from '../core/io/byte-source';
 import type { PackSource } from '../core/pack/pack-source';
 import { openCheckpoint } from '../core/pth/checkpoint';
+import { fixtureBytes, loadNpy } from '../testing/fixtures';
+import { memoryPack } from '../testing/memory-pack';
 import { nodeBackend } from './ort-backends';
 
 let pack: PackSource;

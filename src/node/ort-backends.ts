@@ -18,7 +18,7 @@ export async function nodeBackend(name: NodeBackendName, threads = availablePara
     ort = await import('onnxruntime-node');
   } catch (error) {
     throw new VarError(
-      'E_BACKEND_UNAVAILABLE',
+      'E_NO_BACKEND',
       `onnxruntime-node could not be loaded (${error instanceof Error ? error.message : String(error)}); use --backend wasm`,
     );
   }

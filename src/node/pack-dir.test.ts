@@ -5,17 +5,17 @@ import { cp, mkdir, readFile, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-web';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { quantizerStepFeeds } from '../core/graphs/quantizer';
 import { VAR_IO } from '../core/graphs/var-transformer';
+import { quantizerStepFeeds } from '../core/graphs/vq-quantizer';
 import { checkpointWeights } from '../core/graphs/weight-provider';
 import { assertWebGpuOps } from '../core/onnx/webgpu-ops';
 import { type PackPlan, planPack, TRANSFORMER_EXTERNAL_DATA, transformerBuilder } from '../core/pack/build-pack';
 import type { PackManifest } from '../core/pack/manifest';
 import type { PackSource } from '../core/pack/pack-source';
 import type { Checkpoint } from '../core/pth/types';
+import { openFixture } from '../testing/fixtures';
+import { listDir, packSession, tempDir } from '../testing/pack-fixtures';
 import { openPackDir, writePack } from './pack-dir';
-import { openFixture } from './testing/fixtures';
-import { listDir, packSession, tempDir } from './testing/pack-fixtures';
 
 const SHA0 = '0'.repeat(64);
 

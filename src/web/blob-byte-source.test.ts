@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryByteSource } from '../core/io/byte-source';
 import { openCheckpoint } from '../core/pth/checkpoint';
-import { readFixtureBytes } from '../node/testing/fixtures';
+import { readFixtureBytes } from '../testing/fixtures';
 import { BlobByteSource } from './blob-byte-source';
 
 describe('BlobByteSource', () => {

@@ -1,6 +1,6 @@
 // The top-k / top-p filter equals the official keep-masks exactly; sampling frequencies follow the filtered softmax.
 import { describe, expect, it } from 'vitest';
-import { loadNpy } from '../graphs/testing/ort-node';
+import { loadNpy } from '../../testing/fixtures';
 import { Rng } from './rng';
 import { filterTopKTopP, sampleRows } from './sampler';
 

@@ -3,11 +3,11 @@
 import { decode as decodePng } from 'fast-png';
 import * as ort from 'onnxruntime-web';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { fixtureBytes, loadNpy } from '../graphs/testing/ort-node';
+import { fixtureBytes, loadNpy } from '../../testing/fixtures';
+import { memoryPack } from '../../testing/memory-pack';
 import { MemoryByteSource } from '../io/byte-source';
 import { openCheckpoint } from '../pth/checkpoint';
 import type { InferenceBackend } from './backend';
-import { memoryPack } from './testing/memory-pack';
 import { VarPipeline } from './var-pipeline';
 
 const wasm: InferenceBackend = { name: 'wasm', ort, executionProviders: ['wasm'], deviceResident: false };

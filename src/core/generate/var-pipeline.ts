@@ -6,9 +6,9 @@
 
 import type { InferenceSession, Tensor } from 'onnxruntime-common';
 import { VarError } from '../../shared/errors';
-import { quantizerStepFeeds } from '../graphs/quantizer';
 import { areaMatrix, scaleOffsets } from '../graphs/scale-resample';
 import { VAR_IO } from '../graphs/var-transformer';
+import { quantizerStepFeeds } from '../graphs/vq-quantizer';
 import type { PackGraph, PackManifest } from '../pack/manifest';
 import type { PackSource } from '../pack/pack-source';
 import type { InferenceBackend } from './backend';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { loadNpy } from '../../testing/fixtures';
 import { areaMatrix, bicubicMatrix, kroneckerSquare, phiIndex, scaleOffsets } from './scale-resample';
-import { loadNpy } from './testing/ort-node';
 
 const PATCH_NUMS = [1, 2, 3, 4, 5, 6, 8, 10, 13, 16];
 

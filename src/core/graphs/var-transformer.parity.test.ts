@@ -4,14 +4,15 @@
 // CFG-mixed top-5 logits we reproduce by feeding the golden ids scale by scale.
 import * as ort from 'onnxruntime-web';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { fixtureBytes, loadNpy } from '../../testing/fixtures';
+import { createSession } from '../../testing/ort-node';
 import { lookupCodebook } from '../generate/codebook';
 import { MemoryByteSource } from '../io/byte-source';
 import { GraphBuilder } from '../onnx/graph-builder';
 import { openCheckpoint } from '../pth/checkpoint';
-import { buildQuantizerGraph, quantizerStepFeeds } from './quantizer';
-import { createSession, fixtureBytes, loadNpy } from './testing/ort-node';
 import type { AttentionKind, VarGraphConfig } from './var-transformer';
 import { buildVarTransformer, VAR_IO } from './var-transformer';
+import { buildQuantizerGraph, quantizerStepFeeds } from './vq-quantizer';
 import { checkpointWeights } from './weight-provider';
 
 const ATTENTION_KINDS: AttentionKind[] = ['matmul', 'mha'];

@@ -3,12 +3,12 @@
 
 import * as ort from 'onnxruntime-web';
 import { describe, expect, it } from 'vitest';
+import { createSession } from '../../testing/ort-node';
+import { cosineSimilarity } from '../evaluate/fidelity-metrics';
 import { GraphBuilder } from '../onnx/graph-builder';
 import { decodeModel, opCounts } from '../onnx/model-info';
 import { assertWebGpuOps } from '../onnx/webgpu-ops';
-import { cosineSimilarity } from '../quant/fidelity-metrics';
-import type { LinearEncoding, TensorEncoding } from '../quant/weight-encoding';
-import { createSession } from './testing/ort-node';
+import type { LinearEncoding, TensorEncoding } from '../weight-quant/weight-encoding';
 import { buildVarTransformer, VAR_IO, type VarGraphConfig } from './var-transformer';
 import { randomWeights, type WeightProvider } from './weight-provider';
 

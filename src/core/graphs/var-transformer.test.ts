@@ -1,11 +1,11 @@
 // The KV-cache transformer graph runs all scales, and its two attention forms (MatMul+Softmax, MHA) agree.
 import * as ort from 'onnxruntime-web';
 import { describe, expect, it } from 'vitest';
+import { createSession, maxAbsDiff } from '../../testing/ort-node';
 import type { VarConfig } from '../model/var-config';
 import { expectedVarKeys } from '../model/var-config';
 import { GraphBuilder } from '../onnx/graph-builder';
 import { assertWebGpuOps } from '../onnx/webgpu-ops';
-import { createSession, maxAbsDiff } from './testing/ort-node';
 import type { AttentionKind, VarGraphConfig } from './var-transformer';
 import { buildVarTransformer, VAR_IO } from './var-transformer';
 import type { WeightProvider } from './weight-provider';

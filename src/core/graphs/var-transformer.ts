@@ -6,8 +6,8 @@
 
 import { VarError } from '../../shared/errors';
 import type { GraphBuilder } from '../onnx/graph-builder';
-import type { WeightEncoding } from '../pack/manifest';
-import { type LinearEncoding, type TensorEncoding, WeightEncoder } from '../quant/weight-encoding';
+import type { WeightEncoding } from '../weight-quant/encodings';
+import { type LinearEncoding, type TensorEncoding, WeightEncoder } from '../weight-quant/weight-encoding';
 import type { WeightProvider } from './weight-provider';
 
 /** What the graph needs of the inferred VAR config (src/core/model/var-config.ts). */

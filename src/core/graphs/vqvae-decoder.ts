@@ -2,8 +2,8 @@
 
 import type { BuiltModel, ExternalDataOptions } from '../onnx/graph-builder';
 import { GraphBuilder } from '../onnx/graph-builder';
-import type { WeightEncoding } from '../pack/manifest';
-import { type TensorEncoding, WeightEncoder } from '../quant/weight-encoding';
+import type { WeightEncoding } from '../weight-quant/encodings';
+import { type TensorEncoding, WeightEncoder } from '../weight-quant/weight-encoding';
 import type { WeightProvider } from './weight-provider';
 
 /** The decoder's architecture, as `ddconfig` names it (inferred from the state dict by vqvae-config.ts). */

@@ -1,7 +1,7 @@
 // Checkpoint kind detection and the message for swapped VAR / VQ-VAE files.
 
 import { describe, expect, it } from 'vitest';
-import { errorOf, openFixture, readKeysTsv } from '../../node/testing/fixtures';
+import { errorOf, openFixture, readKeysTsv } from '../../testing/fixtures';
 import { detectCheckpointKind, expectKind } from './checkpoint-kind';
 
 describe('checkpoint kind', () => {

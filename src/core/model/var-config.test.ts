@@ -1,10 +1,10 @@
 // VAR config inference and strict key/shape validation on the fixture, the real key lists and edited state dicts.
 
 import { describe, expect, it } from 'vitest';
-import { errorOf, openFixture, readFixtureJson, readKeysTsv } from '../../node/testing/fixtures';
+import { errorOf, openFixture, readFixtureJson, readKeysTsv } from '../../testing/fixtures';
+import { type PthTensorEntry, writePthToBytes } from '../../testing/writers/pth-writer';
 import { MemoryByteSource } from '../io/byte-source';
 import { openCheckpoint } from '../pth/checkpoint';
-import { type PthTensorEntry, writePthToBytes } from '../pth/pth-writer';
 import type { Checkpoint, TensorInfo } from '../pth/types';
 import {
   expectedVarKeys,

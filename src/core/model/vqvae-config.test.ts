@@ -1,7 +1,7 @@
 // VQ-VAE config inference and strict key/shape validation on the fixture and the real key list.
 
 import { describe, expect, it } from 'vitest';
-import { errorOf, openFixture, readFixtureJson, readKeysTsv } from '../../node/testing/fixtures';
+import { errorOf, openFixture, readFixtureJson, readKeysTsv } from '../../testing/fixtures';
 import { expectedVqvaeKeys, inferVqvaeConfig, readVqvaeConfig, validateVqvaeStateDict } from './vqvae-config';
 
 interface CasesJson {

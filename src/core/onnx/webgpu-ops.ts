@@ -8,7 +8,7 @@ import { decodeModel } from './model-info';
 /**
  * Op → caveat, checked at ai.onnx opset 17. Kernels are registered per op-version range (the native Transpose
  * kernel covers versions 13–20 only, Resize 13–17 is its own entry), so another opset needs this table re-checked.
- * Sources (shared/reference/ort-webgpu.md §1): native `webgpu_execution_provider.cc` kernel table and
+ * Sources (onnxruntime 1.30 source, microsoft/onnxruntime): native `webgpu_execution_provider.cc` kernel table and
  * `webgpu_contrib_kernels.cc`; JSEP `js_execution_provider.cc`, `op-resolve-rules.ts`, `contrib_ops/js`.
  * Deliberately absent: GroupNormalization (no kernel in either EP, ORT #24538), TopK (native only), Identity,
  * RandomUniform / RandomNormal / Multinomial (CPU), ONNX Attention-23 and com.microsoft Attention with past (CPU fallback).

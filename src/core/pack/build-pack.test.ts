@@ -1,8 +1,8 @@
 // The pack plan: pair and kind checks before anything is produced, real sizes of synthetic packs, names and labels.
 
 import { describe, expect, it } from 'vitest';
-import { openFixture } from '../../node/testing/fixtures';
-import { varCheckpointBytes } from '../../node/testing/pack-fixtures';
+import { openFixture } from '../../testing/fixtures';
+import { varCheckpointBytes } from '../../testing/pack-fixtures';
 import { MemoryByteSource } from '../io/byte-source';
 import { openCheckpoint } from '../pth/checkpoint';
 import {

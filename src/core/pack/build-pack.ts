@@ -5,8 +5,8 @@
 // time, so writing a multi-GB pack holds about one tensor in memory.
 
 import { VarError } from '../../shared/errors';
-import { buildQuantizerGraph } from '../graphs/quantizer';
 import { type AttentionKind, buildVarTransformer } from '../graphs/var-transformer';
+import { buildQuantizerGraph } from '../graphs/vq-quantizer';
 import { vqvaeDecoderGraph } from '../graphs/vqvae-decoder';
 import { checkpointWeights, type WeightProvider } from '../graphs/weight-provider';
 import { expectKind } from '../model/checkpoint-kind';
@@ -15,7 +15,7 @@ import { readVqvaeConfig, type VqvaeConfig } from '../model/vqvae-config';
 import { type ExternalDataOptions, GraphBuilder, type StreamingModel } from '../onnx/graph-builder';
 import { assertWebGpuOps } from '../onnx/webgpu-ops';
 import type { Checkpoint } from '../pth/types';
-import { type QuantOptions, type QuantPlan, quantPlan } from '../quant/quant-variants';
+import { type QuantOptions, type QuantPlan, quantPlan } from '../weight-quant/quant-variants';
 import {
   PACK_FORMAT,
   PACK_FORMAT_VERSION,

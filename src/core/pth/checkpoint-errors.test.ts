@@ -1,13 +1,13 @@
 // Bad input: truncated, non-ZIP, legacy, non-checkpoint and malicious files, each with its error code and message.
 
 import { describe, expect, it } from 'vitest';
-import { pathExists, readFixtureBytes, readRepoText, tempMarkerPath } from '../../node/testing/fixtures';
+import { pathExists, readFixtureBytes, readRepoText, tempMarkerPath } from '../../testing/fixtures';
+import { type PthTensorEntry, writePthToBytes } from '../../testing/writers/pth-writer';
+import { collectChunks, writeStoredZip } from '../../testing/writers/zip-writer';
 import { MemoryByteSource } from '../io/byte-source';
 import { openCheckpoint } from './checkpoint';
 import { OP } from './pickle-opcodes';
-import { type PthTensorEntry, writePthToBytes } from './pth-writer';
 import { encodeUtf8 } from './utf8';
-import { collectChunks, writeStoredZip } from './zip-writer';
 
 async function openError(bytes: Uint8Array, name: string): Promise<{ code: string; message: string }> {
   try {

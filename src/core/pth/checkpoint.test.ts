@@ -1,10 +1,10 @@
 // Checkpoint reading: tiny fixtures against their checksums, hand-made torch 1.13 / 2.x layouts, bounded reads.
 
 import { describe, expect, it } from 'vitest';
-import { openFixture, readFixtureBytes, readFixtureJson } from '../../node/testing/fixtures';
+import { openFixture, readFixtureBytes, readFixtureJson } from '../../testing/fixtures';
+import { type PthTensorEntry, type PthWriterOptions, writePthToBytes } from '../../testing/writers/pth-writer';
 import { type ByteSource, MemoryByteSource } from '../io/byte-source';
 import { openCheckpoint } from './checkpoint';
-import { type PthTensorEntry, type PthWriterOptions, writePthToBytes } from './pth-writer';
 import type { Checkpoint, TensorRef } from './types';
 
 interface TensorStats {

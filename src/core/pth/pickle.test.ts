@@ -1,8 +1,8 @@
 // The safe pickle VM: every supported opcode, torch records, and hostile pickles rejected before anything runs.
 
 import { describe, expect, it } from 'vitest';
-import { errorOf } from '../../node/testing/fixtures';
 import { hasErrorCode, type VarError } from '../../shared/errors';
+import { errorOf } from '../../testing/fixtures';
 import { ALLOWED_GLOBALS, loadPickle } from './pickle';
 import { OP } from './pickle-opcodes';
 import {

@@ -1,9 +1,9 @@
 // ZIP reader against the torch-layout writer: ZIP64 variants, comments, compressed, damaged and cut archives.
 
 import { describe, expect, it } from 'vitest';
+import { collectChunks, writeStoredZip, type Zip64Mode } from '../../testing/writers/zip-writer';
 import { MemoryByteSource } from '../io/byte-source';
 import { readStoredEntry, readZipDirectory, storedRange, type ZipDirectory, type ZipEntry } from './zip';
-import { collectChunks, writeStoredZip, type Zip64Mode } from './zip-writer';
 
 const records = [
   { name: 'root/data.pkl', data: Uint8Array.from({ length: 100 }, (_, i) => i) },

@@ -1,0 +1,47 @@
+// Contract of the test build's lab page: the ORT lab worker (run one ONNX model on a chosen backend and report what
+// ran where) and the engine with its test hooks.
+
+import type { EngineClient } from '../../app/engine-client';
+
+/** Where the test build serves the lab page (Vite keeps the HTML's path under the project root). */
+export const LAB_PAGE_PATH = '/src/testing/lab/ort-lab.html';
+
+/** What the test engine worker adds to the app's engine. */
+export interface EngineTestHooks {
+  /** Destroys the engine's GPU device, as a driver reset would (end-to-end test of the recovery). */
+  loseGpuDeviceForTesting(): Promise<void>;
+}
+
+/** `window.varEngine` on the lab page. */
+export type LabEngine = EngineClient & EngineTestHooks;
+
+export type LabBackend = 'webgpu' | 'wasm';
+export type LabDataType = 'float32' | 'int32' | 'int64' | 'bool';
+
+/** A tensor in transit; `data` is base64 so the same object can cross Playwright's evaluate boundary. */
+export interface LabTensor {
+  readonly type: LabDataType;
+  readonly dims: readonly number[];
+  readonly data: string;
+}
+
+export interface LabRunRequest {
+  readonly model: string;
+  readonly externalData?: readonly { readonly path: string; readonly data: string }[];
+  readonly feeds: Readonly<Record<string, LabTensor>>;
+  readonly backend: LabBackend;
+  /** Runs timed after the first (warm-up) run; 0 = run once. */
+  readonly timedRuns?: number;
+}
+
+export interface LabRunResult {
+  readonly outputs: Readonly<Record<string, LabTensor>>;
+  readonly webgpuAdapter: string | null;
+  readonly sessionMs: number;
+  readonly firstRunMs: number;
+  readonly timedRunMs: readonly number[];
+}
+
+export interface OrtLab {
+  run(request: LabRunRequest): Promise<LabRunResult>;
+}

@@ -1,8 +1,0 @@
-// Worker entry for the ORT lab: only wires it to comlink.
-
-import * as Comlink from 'comlink';
-import { installVarErrorTransfer } from '../src/web/comlink-errors';
-import { OrtLabImpl } from './lab/ort-lab';
-
-installVarErrorTransfer();
-Comlink.expose(new OrtLabImpl());
