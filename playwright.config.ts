@@ -12,6 +12,9 @@ const baseArgs = [
   '--no-first-run',
 ];
 
+/** The test build's preview port (E2E_PORT lets two developers' runs coexist on one machine). */
+const port = Number(process.env.E2E_PORT ?? 4173);
+
 export default defineConfig({
   testDir: './e2e',
   timeout: 180_000,
@@ -19,7 +22,7 @@ export default defineConfig({
   workers: 1, // two cores, and SwiftShader WebGPU is CPU-bound
   retries: 0,
   reporter: [['list']],
-  use: { browserName: 'chromium', headless: true, baseURL: 'http://127.0.0.1:4173' },
+  use: { browserName: 'chromium', headless: true, baseURL: `http://127.0.0.1:${port}` },
   projects: [
     {
       // WebGPU through SwiftShader (the only adapter on a machine without a GPU).
@@ -35,8 +38,8 @@ export default defineConfig({
     },
   ],
   webServer: {
-    command: 'npm run build:e2e && npx vite preview --mode e2e',
-    url: 'http://127.0.0.1:4173/',
+    command: `npm run build:e2e && npx vite preview --mode e2e --port ${port}`,
+    url: `http://127.0.0.1:${port}/`,
     reuseExistingServer: !process.env.CI,
     timeout: 180_000,
   },

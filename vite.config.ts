@@ -37,7 +37,8 @@ function testPacks(outDir: string): Plugin {
 
 export default defineConfig(({ mode }) => {
   const e2e = mode === 'e2e';
-  const outDir = resolve(ROOT, e2e ? 'dist-e2e' : 'dist');
+  // E2E_DIST: another folder for the test build, so two developers' e2e runs on one machine do not share one.
+  const outDir = resolve(ROOT, e2e ? (process.env.E2E_DIST ?? 'dist-e2e') : 'dist');
   const input: Record<string, string> = { main: resolve(ROOT, 'index.html') };
   if (e2e) input.lab = resolve(ROOT, 'src/testing/lab/ort-lab.html');
   return {

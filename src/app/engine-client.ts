@@ -2,6 +2,7 @@
 
 import * as Comlink from 'comlink';
 import type {
+  DownloadCallbacks,
   GenerateCallbacks,
   GenerateParams,
   GenerationResult,
@@ -61,6 +62,11 @@ export function connectEngineWorker<W extends VarEngine>(
         )
         .catch(onError),
     cancel: () => engine().cancel(),
+    downloadModel: (modelId: string, callbacks: DownloadCallbacks = {}) =>
+      engine().downloadModel(modelId, Comlink.proxy({ onProgress: (p: LoadProgress) => callbacks.onProgress?.(p) })),
+    cancelDownload: () => engine().cancelDownload(),
+    deleteModel: (modelId: string) => engine().deleteModel(modelId),
+    storageUsage: () => engine().storageUsage(),
     terminate: () => current.worker.terminate(),
   };
   return { client, remote: () => current.remote };

@@ -17,6 +17,39 @@ export interface ModelInfo {
   readonly bytes: number;
   /** Pack folder URL (ends with /). */
   readonly url: string;
+  /** What this browser's model store holds of it. */
+  readonly download: DownloadStatus;
+  /**
+   * True when the models index could not be read (offline) and the model was listed from the store: it runs with no
+   * network. Models that are not complete in the store are then not listed at all.
+   */
+  readonly offline: boolean;
+}
+
+export type DownloadState = 'downloaded' | 'partial' | 'not-downloaded';
+
+export interface DownloadStatus {
+  readonly state: DownloadState;
+  /** Bytes of the pack in the store (complete files and the committed chunks of partial ones). */
+  readonly storedBytes: number;
+  readonly totalBytes: number;
+}
+
+/** What the origin's storage holds: the browser's figures and the cached models. */
+export interface StorageUsage {
+  /** `navigator.storage.estimate()`; undefined where the browser does not say. */
+  readonly usedBytes: number | undefined;
+  readonly quotaBytes: number | undefined;
+  /** Whether the browser promised not to evict this origin's storage (`navigator.storage.persisted()`). */
+  readonly persisted: boolean;
+  /** Every model with bytes in the store, complete or partial. */
+  readonly models: readonly StoredModelInfo[];
+}
+
+export interface StoredModelInfo {
+  readonly id: string;
+  readonly label: string;
+  readonly download: DownloadStatus;
 }
 
 export type BackendChoice = 'auto' | 'webgpu' | 'wasm';
@@ -75,6 +108,9 @@ export interface GenerationResult {
   readonly images: readonly GeneratedImage[];
   readonly backend: 'webgpu' | 'wasm';
   readonly timings: {
+    /** Reading (or downloading) and verifying the pack's files, in the load of the model this run used. */
+    readonly packMs: number;
+    /** Creating the ORT sessions, in that same load (the figures stay while the model stays loaded). */
     readonly sessionMs: number;
     readonly firstPreviewMs: number;
     readonly totalMs: number;
@@ -82,12 +118,18 @@ export interface GenerationResult {
   };
 }
 
+/** 'download': pack files arrive (from the network, or at once from the store); 'session': ORT sessions are ready. */
 export type LoadPhase = 'download' | 'session';
 
 export interface LoadProgress {
   readonly modelId: string;
   readonly phase: LoadPhase;
+  /** The file that progressed ('' for the session phase). */
   readonly file: string;
+  /** Bytes of that file done, and its size. */
+  readonly fileLoadedBytes: number;
+  readonly fileBytes: number;
+  /** Bytes of the whole pack done (stored or downloaded), and its size. */
   readonly loadedBytes: number;
   readonly totalBytes: number;
 }
@@ -97,11 +139,29 @@ export interface GenerateCallbacks {
   onScale?(update: ScaleUpdate): void;
 }
 
+export interface DownloadCallbacks {
+  onProgress?(progress: LoadProgress): void;
+}
+
 export interface VarEngine {
   /** Probes the device once; later calls return the same frozen table. */
   capabilities(): Promise<Capabilities>;
-  /** The packs listed in the models index (`models/index.json` under the app's base URL). */
+  /**
+   * The packs listed in the models index (`models/index.json` under the app's base URL) with what the store holds of
+   * each; when the index cannot be fetched, the models complete in the store (`offline: true`).
+   */
   listModels(): Promise<ModelInfo[]>;
+  /**
+   * Downloads a model into the store without generating (resuming what an earlier download left) and verifies every
+   * file. Fails with E_QUOTA when it cannot fit, E_NETWORK, E_PACK_CORRUPT, or E_ABORTED after cancelDownload().
+   */
+  downloadModel(modelId: string, callbacks?: DownloadCallbacks): Promise<ModelInfo>;
+  /** Stops the running downloadModel(); the chunks already stored are kept for the next download. */
+  cancelDownload(): Promise<void>;
+  /** Removes a model's files from the store (files another stored model shares stay), releasing it if loaded. */
+  deleteModel(modelId: string): Promise<StorageUsage>;
+  /** The browser's storage figures and the cached models. */
+  storageUsage(): Promise<StorageUsage>;
   /**
    * Generates `count` images, streaming one update per scale. A new call while one runs cancels the running one
    * (it rejects with E_ABORTED) and starts after it stopped: the latest request wins.

@@ -22,13 +22,14 @@ export const ERROR_CODES = [
   // generation
   'E_BAD_SETTINGS',
   'E_BAD_CLASS',
-  'E_BACKEND_UNAVAILABLE',
   // engine
   'E_NETWORK',
   'E_GPU_DEVICE_LOST',
   'E_NO_BACKEND',
   'E_UNKNOWN_MODEL',
   'E_PACK_UNSUPPORTED',
+  // model store (IndexedDB): the download does not fit the origin's storage quota
+  'E_QUOTA',
   // generic
   'E_IO',
   'E_ABORTED',

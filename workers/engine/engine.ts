@@ -1,47 +1,65 @@
 // The engine: implements VarEngine in whatever thread it runs in (the worker, or in-thread in tests). It only
 // orchestrates the layers, each in its own module:
-//   models-index (index.json → manifests) → sessions (pack files fetched and verified by http-pack → ORT sessions)
-//   run-queue (one run at a time, the latest wins) · previews (live updates within a budget) · device-watch (lost GPU)
+//   model-catalog (models-index over the network, or the store offline) → store/ (pack files in IndexedDB: resumable,
+//   verified downloads) → sessions (ORT sessions) · run-queue (one run at a time, the latest wins) · previews (live
+//   updates within a budget) · device-watch (lost GPU)
 
 import * as Comlink from 'comlink';
 import type { Capabilities } from '../../src/shared/capabilities';
 import type {
+  DownloadCallbacks,
   GenerateCallbacks,
   GenerateParams,
   GenerationResult,
   ModelInfo,
+  StorageUsage,
   VarEngine,
 } from '../../src/shared/engine-api';
-import { VarError } from '../../src/shared/errors';
+import { hasErrorCode, VarError } from '../../src/shared/errors';
 import { chooseBackend } from './backend-choice';
 import { DeviceWatch, deviceLostError } from './device-watch';
+import { ModelCatalog, modelInfo } from './model-catalog';
 import { ModelsIndex } from './models-index';
 import { PreviewStream } from './previews';
 import { probeCapabilities } from './probe-capabilities';
 import { rgbaBuffers, toRgba } from './rgba';
 import { type Run, RunQueue } from './run-queue';
-import { ortWebGpuDevice, Sessions } from './sessions';
+import { type LoadedPipeline, ortWebGpuDevice, packProgress, Sessions } from './sessions';
+import type { StoreContext } from './store/download-file';
+import { ModelStore } from './store/model-store';
+import { storageUsage } from './store/quota';
+import { downloadPack } from './store/store-pack-source';
+import { deleteStoredModel, listStoredModels, modelStatus } from './store/stored-models';
 
 const MAX_IMAGES = 8;
 
 export interface EngineOptions {
   /** Folder holding `index.json` and one folder per pack (default: `models/` under the app's base URL). */
   readonly modelsUrl?: string;
+  /** The model store (default: the browser's IndexedDB, database namespace `var-web-store-v1`). */
+  readonly store?: StoreContext;
+}
+
+/** The models folder the build points at: VITE_MODELS_URL, or `models/` beside the app. */
+export function defaultModelsUrl(): string {
+  const configured = (import.meta.env.VITE_MODELS_URL as string | undefined) ?? `${import.meta.env.BASE_URL}models/`;
+  return new URL(configured.endsWith('/') ? configured : `${configured}/`, self.location.origin).href;
 }
 
 export class Engine implements VarEngine {
   private capabilitiesPromise: Promise<Capabilities> | undefined;
-  private readonly models: ModelsIndex;
-  private readonly sessions = new Sessions();
+  private readonly store: StoreContext;
+  private readonly catalog: ModelCatalog;
+  private readonly sessions: Sessions;
   private readonly runs = new RunQueue();
   private readonly device = new DeviceWatch();
+  /** The running downloadModel(), if any (one at a time; a new one cancels it). */
+  private download: AbortController | undefined;
 
   constructor(options: EngineOptions = {}) {
-    // VITE_MODELS_URL (build time) points the app at packs hosted elsewhere; by default they sit beside the app.
-    const configured = (import.meta.env.VITE_MODELS_URL as string | undefined) ?? `${import.meta.env.BASE_URL}models/`;
-    this.models = new ModelsIndex(
-      options.modelsUrl ?? new URL(configured.endsWith('/') ? configured : `${configured}/`, self.location.origin).href,
-    );
+    this.store = options.store ?? { store: new ModelStore() };
+    this.catalog = new ModelCatalog(new ModelsIndex(options.modelsUrl ?? defaultModelsUrl()), this.store.store);
+    this.sessions = new Sessions(this.store);
   }
 
   capabilities(): Promise<Capabilities> {
@@ -50,7 +68,54 @@ export class Engine implements VarEngine {
   }
 
   listModels(): Promise<ModelInfo[]> {
-    return this.models.list();
+    return this.catalog.list();
+  }
+
+  async downloadModel(modelId: string, callbacks: DownloadCallbacks = {}): Promise<ModelInfo> {
+    await this.cancelDownload();
+    const abort = new AbortController();
+    this.download = abort;
+    try {
+      const entry = await this.catalog.find(modelId);
+      await downloadPack(this.store, entry.packUrl, entry.manifest, {
+        signal: abort.signal,
+        onFileProgress: packProgress(modelId, entry.manifest, (p) => callbacks.onProgress?.(p)),
+      });
+      return modelInfo(entry, await modelStatus(this.store.store, entry.manifest));
+    } catch (error) {
+      throw abort.signal.aborted && !hasErrorCode(error, 'E_ABORTED')
+        ? new VarError('E_ABORTED', `The download of ${modelId} was cancelled; what arrived is kept`, { modelId })
+        : error;
+    } finally {
+      if (this.download === abort) this.download = undefined;
+    }
+  }
+
+  async cancelDownload(): Promise<void> {
+    this.download?.abort('cancelled');
+  }
+
+  async deleteModel(modelId: string): Promise<StorageUsage> {
+    // A loaded model keeps running from memory, but a deletion means "give the space back": release it too.
+    if (this.sessions.holds(modelId)) {
+      await this.runs.cancel();
+      await this.sessions.release();
+    }
+    await deleteStoredModel(this.store.store, modelId, this.store.locks);
+    return this.storageUsage();
+  }
+
+  async storageUsage(): Promise<StorageUsage> {
+    const [figures, stored] = await Promise.all([
+      storageUsage(this.store.estimate),
+      listStoredModels(this.store.store),
+    ]);
+    return {
+      ...figures,
+      models: stored
+        .filter((m) => m.status.storedBytes > 0)
+        .map((m) => ({ id: m.name, label: m.label, download: m.status })),
+    };
   }
 
   cancel(): Promise<void> {
@@ -62,20 +127,18 @@ export class Engine implements VarEngine {
   }
 
   private async run(run: Run, params: GenerateParams, callbacks: GenerateCallbacks): Promise<GenerationResult> {
-    if (!Number.isInteger(params.count) || params.count < 1 || params.count > MAX_IMAGES) {
-      throw new VarError('E_BAD_SETTINGS', `Number of images must be 1 to ${MAX_IMAGES}, got ${params.count}`);
-    }
     const capabilities = await this.capabilities();
     const backend = chooseBackend(capabilities, params.backend ?? 'auto');
     if (backend === 'webgpu' && this.device.lostReason) throw deviceLostError(this.device.lostReason);
-    const model = await this.models.get(params.modelId);
+    const model = await this.catalog.find(params.modelId);
     const loaded = await this.sessions.load({
       modelId: params.modelId,
-      packUrl: model.info.url,
+      packUrl: model.packUrl,
       manifest: model.manifest,
       backend,
       capabilities,
-      ...(callbacks.onProgress ? { onProgress: (p) => callbacks.onProgress?.(p) } : {}),
+      signal: run.signal,
+      onProgress: (p) => callbacks.onProgress?.(p),
     });
     if (backend === 'webgpu') this.device.watch(ortWebGpuDevice(), () => void this.sessions.release().catch(() => {}));
     if (run.signal.aborted) throw new VarError('E_ABORTED', 'Generation was cancelled');
@@ -108,6 +171,7 @@ export class Engine implements VarEngine {
       images,
       backend: loaded.backend,
       timings: {
+        packMs: loaded.packMs,
         sessionMs: loaded.sessionMs,
         firstPreviewMs: previews.firstPreviewMs,
         totalMs: result.totalMs,
@@ -118,7 +182,7 @@ export class Engine implements VarEngine {
   }
 
   /** A lost GPU device becomes E_GPU_DEVICE_LOST (the client then restarts the worker); other errors pass through. */
-  private runError(error: unknown, loaded: Parameters<Sessions['forget']>[0]): unknown {
+  private runError(error: unknown, loaded: LoadedPipeline): unknown {
     if (error instanceof VarError) return error;
     const lost = loaded.backend === 'webgpu' ? this.device.asDeviceLoss(error) : undefined;
     if (lost) {

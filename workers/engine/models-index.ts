@@ -3,34 +3,32 @@
 // manifest again.
 
 import type { PackManifest } from '../../src/core/pack/manifest';
-import type { ModelInfo } from '../../src/shared/engine-api';
 import { VarError } from '../../src/shared/errors';
 import { fetchBytes } from './fetch-file';
 import { fetchPackManifest } from './http-pack';
 
 export interface IndexedModel {
-  readonly info: ModelInfo;
+  /** The pack name (the model id). */
+  readonly id: string;
+  /** The pack folder URL (ends with /). */
+  readonly packUrl: string;
   readonly manifest: PackManifest;
 }
 
-export class ModelsIndex {
+/** Where the catalog gets the network's list of models (a ModelsIndex; a stand-in in tests). */
+export interface ModelsSource {
+  list(): Promise<IndexedModel[]>;
+  indexUrl(): string;
+}
+
+export class ModelsIndex implements ModelsSource {
   private models: Promise<IndexedModel[]> | undefined;
 
   /** `modelsUrl`: the folder holding `index.json` and one folder per pack (ends with /). */
   constructor(readonly modelsUrl: string) {}
 
-  async list(): Promise<ModelInfo[]> {
-    return (await this.read()).map((m) => m.info);
-  }
-
-  /** The model and its manifest, or E_UNKNOWN_MODEL naming the index. */
-  async get(modelId: string): Promise<IndexedModel> {
-    const model = (await this.read()).find((m) => m.info.id === modelId);
-    if (!model) throw new VarError('E_UNKNOWN_MODEL', `No model pack "${modelId}" in ${this.indexUrl()}`, { modelId });
-    return model;
-  }
-
-  private read(): Promise<IndexedModel[]> {
+  /** The packs of the index, in its order (E_NETWORK when it or a manifest cannot be fetched). */
+  list(): Promise<IndexedModel[]> {
     this.models ??= this.fetchIndex().catch((error: unknown) => {
       this.models = undefined; // a failed index read is retried next time
       throw error;
@@ -38,7 +36,7 @@ export class ModelsIndex {
     return this.models;
   }
 
-  private indexUrl(): string {
+  indexUrl(): string {
     return new URL('index.json', this.modelsUrl).href;
   }
 
@@ -56,21 +54,8 @@ export class ModelsIndex {
       names.map(async (name) => {
         const url = new URL(`${name}/`, this.modelsUrl).href;
         const manifest = await fetchPackManifest(url);
-        return { info: modelInfo(manifest, url), manifest };
+        return { id: manifest.name, packUrl: url, manifest };
       }),
     );
   }
-}
-
-export function modelInfo(m: PackManifest, url: string): ModelInfo {
-  return {
-    id: m.name,
-    label: m.label,
-    randomWeights: m.randomWeights,
-    imageSize: m.imageSize,
-    patchNums: m.patchNums,
-    numClasses: m.numClasses,
-    bytes: m.files.reduce((n, f) => n + f.bytes, 0),
-    url,
-  };
 }

@@ -3,19 +3,14 @@
 
 import { VarError } from '../../src/shared/errors';
 
-/** The abort flag VarPipeline polls between scales. */
-export interface RunSignal {
-  aborted: boolean;
-  reason?: unknown;
-}
-
 export interface Run {
   readonly id: number;
-  readonly signal: RunSignal;
+  /** Aborted when the run is cancelled: VarPipeline polls it between scales, downloads stop at once. */
+  readonly signal: AbortSignal;
 }
 
 export class RunQueue {
-  private current: { run: Run; done: Promise<unknown> } | undefined;
+  private current: { run: Run; abort: AbortController; done: Promise<unknown> } | undefined;
   private counter = 0;
   /** The id of the newest start() call: of requests waiting for the same run to stop, only it may run. */
   private latest = 0;
@@ -24,8 +19,7 @@ export class RunQueue {
   async cancel(): Promise<void> {
     const current = this.current;
     if (!current) return;
-    current.run.signal.aborted = true;
-    current.run.signal.reason = 'cancelled';
+    current.abort.abort('cancelled');
     await current.done.catch(() => undefined);
   }
 
@@ -36,9 +30,10 @@ export class RunQueue {
     await this.cancel();
     // A newer request arrived while the previous run was stopping: it wins, and this one never starts.
     if (this.latest !== id) throw new VarError('E_ABORTED', 'Generation was replaced by a newer request');
-    const run: Run = { id, signal: { aborted: false } };
+    const abort = new AbortController();
+    const run: Run = { id, signal: abort.signal };
     const done = work(run);
-    const entry = { run, done };
+    const entry = { run, abort, done };
     this.current = entry;
     try {
       return await done;

@@ -1,5 +1,6 @@
 // The session layer: one loaded pipeline (ORT sessions of a pack on one backend) at a time; a model or backend
-// switch releases the previous one's memory first.
+// switch releases the previous one's memory first. Pack files come from the model store (read and verified, or
+// downloaded into it first).
 
 import * as ort from 'onnxruntime-web';
 import type { InferenceBackend } from '../../src/core/generate/backend';
@@ -9,7 +10,8 @@ import { unmetPackRequirements } from '../../src/core/pack/requirements';
 import type { Capabilities } from '../../src/shared/capabilities';
 import type { LoadProgress } from '../../src/shared/engine-api';
 import { VarError } from '../../src/shared/errors';
-import { httpPackSource } from './http-pack';
+import type { StoreContext } from './store/download-file';
+import { type PackLoadOptions, storePackSource } from './store/store-pack-source';
 
 export type RunBackend = 'webgpu' | 'wasm';
 
@@ -17,6 +19,9 @@ export interface LoadedPipeline {
   readonly key: string;
   readonly pipeline: VarPipeline;
   readonly backend: RunBackend;
+  /** Reading (or downloading) and verifying the pack's files. */
+  readonly packMs: number;
+  /** Creating the ORT sessions from verified bytes. */
   readonly sessionMs: number;
 }
 
@@ -26,11 +31,14 @@ export interface LoadRequest {
   readonly manifest: PackManifest;
   readonly backend: RunBackend;
   readonly capabilities: Capabilities;
+  readonly signal?: AbortSignal;
   readonly onProgress?: (progress: LoadProgress) => void;
 }
 
 export class Sessions {
   private loaded: LoadedPipeline | undefined;
+
+  constructor(private readonly store: StoreContext) {}
 
   /** The pipeline for `request`, loading it (and releasing the previous one) unless it is the one loaded. */
   async load(request: LoadRequest): Promise<LoadedPipeline> {
@@ -39,18 +47,46 @@ export class Sessions {
     if (this.loaded?.key === key) return this.loaded;
     await this.release();
     if (backend === 'webgpu') assertRunsOnWebGpu(manifest, request.capabilities);
-    const totalBytes = manifest.files.reduce((n, f) => n + f.bytes, 0);
-    const done = new Map<string, number>();
-    const pack = httpPackSource(request.packUrl, manifest, (file, loaded) => {
-      done.set(file, loaded);
-      const loadedBytes = [...done.values()].reduce((a, b) => a + b, 0);
-      request.onProgress?.({ modelId, phase: 'download', file, loadedBytes, totalBytes });
-    });
     const t0 = performance.now();
-    const pipeline = await VarPipeline.load(pack, backendFor(backend));
-    request.onProgress?.({ modelId, phase: 'session', file: '', loadedBytes: totalBytes, totalBytes });
-    this.loaded = { key, pipeline, backend, sessionMs: performance.now() - t0 };
+    const options: PackLoadOptions = {
+      ...(request.signal ? { signal: request.signal } : {}),
+      onFileProgress: packProgress(modelId, manifest, request.onProgress),
+    };
+    const source = await storePackSource(this.store, request.packUrl, manifest, options);
+    // Every file is read (and verified) before any session is created: nothing unverified reaches ORT, and the time
+    // of the pack layer is measured apart from session creation.
+    const files = new Map<string, Uint8Array>();
+    for (const file of manifest.files) files.set(file.path, await source.file(file.path));
+    const packMs = performance.now() - t0;
+    // Each file is handed over once and dropped here, so its bytes can be freed as soon as ORT has them.
+    const verified = {
+      manifest,
+      file: async (path: string) => {
+        const bytes = files.get(path);
+        files.delete(path);
+        return bytes ?? source.file(path);
+      },
+    };
+    const t1 = performance.now();
+    const pipeline = await VarPipeline.load(verified, backendFor(backend));
+    files.clear();
+    const total = manifest.files.reduce((n, f) => n + f.bytes, 0);
+    request.onProgress?.({
+      modelId,
+      phase: 'session',
+      file: '',
+      fileLoadedBytes: 0,
+      fileBytes: 0,
+      loadedBytes: total,
+      totalBytes: total,
+    });
+    this.loaded = { key, pipeline, backend, packMs, sessionMs: performance.now() - t1 };
     return this.loaded;
+  }
+
+  /** True when `modelId` is the loaded model (on any backend). */
+  holds(modelId: string): boolean {
+    return this.loaded?.key.startsWith(`${modelId}|`) ?? false;
   }
 
   /** Forgets `loaded` if it is the current pipeline (after a failure that leaves it unusable). */
@@ -64,6 +100,21 @@ export class Sessions {
     this.loaded = undefined;
     if (previous) await previous.pipeline.release();
   }
+}
+
+/** Per-file progress of a pack → LoadProgress with the pack's overall bytes. */
+export function packProgress(
+  modelId: string,
+  manifest: PackManifest,
+  onProgress: ((progress: LoadProgress) => void) | undefined,
+): (path: string, done: number, total: number) => void {
+  const totalBytes = manifest.files.reduce((n, f) => n + f.bytes, 0);
+  const done = new Map<string, number>();
+  return (file, fileLoadedBytes, fileBytes) => {
+    done.set(file, fileLoadedBytes);
+    const loadedBytes = [...done.values()].reduce((a, b) => a + b, 0);
+    onProgress?.({ modelId, phase: 'download', file, fileLoadedBytes, fileBytes, loadedBytes, totalBytes });
+  };
 }
 
 /** An fp16 pack on an adapter without shader-f16 would compute zeros silently (JSEP): refuse it by name. */

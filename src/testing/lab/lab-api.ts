@@ -6,10 +6,23 @@ import type { EngineClient } from '../../app/engine-client';
 /** Where the test build serves the lab page (Vite keeps the HTML's path under the project root). */
 export const LAB_PAGE_PATH = '/src/testing/lab/ort-lab.html';
 
+/** Settings of a fresh engine in the test worker (lab page query: `?models=<url>&chunk=<bytes>`). */
+export interface TestEngineOptions {
+  /** The models folder (e.g. a test server's, to count and cut requests); default the build's. */
+  readonly modelsUrl?: string;
+  /** The store's chunk size for new files (small, so resuming inside a file is tested with small packs). */
+  readonly chunkBytes?: number;
+}
+
 /** What the test engine worker adds to the app's engine. */
 export interface EngineTestHooks {
   /** Destroys the engine's GPU device, as a driver reset would (end-to-end test of the recovery). */
   loseGpuDeviceForTesting(): Promise<void>;
+  /**
+   * Replaces the engine by a fresh one (no models index, manifests or sessions in memory; the same IndexedDB store
+   * and the same ORT runtime) with these settings.
+   */
+  configureForTesting(options: TestEngineOptions): Promise<void>;
 }
 
 /** `window.varEngine` on the lab page. */

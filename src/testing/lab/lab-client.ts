@@ -9,6 +9,7 @@ import {
   type LabRunRequest,
   type LabRunResult,
   type LabTensor,
+  type TestEngineOptions,
 } from './lab-api';
 
 /** Host arrays by ONNX type; a Uint8Array is sent as bool. */
@@ -32,8 +33,12 @@ export function hostTensor(t: LabTensor): Float32Array {
   return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
 }
 
-export async function openLab(page: Page): Promise<void> {
-  await page.goto(LAB_PAGE_PATH);
+/** Opens the lab page; `options` configure its engine (a models server, a small store chunk) before it says ready. */
+export async function openLab(page: Page, options: TestEngineOptions = {}): Promise<void> {
+  const query = new URLSearchParams();
+  if (options.modelsUrl) query.set('models', options.modelsUrl);
+  if (options.chunkBytes) query.set('chunk', String(options.chunkBytes));
+  await page.goto(query.size > 0 ? `${LAB_PAGE_PATH}?${query}` : LAB_PAGE_PATH);
   await page.getByTestId('lab.status').getByText('ready').waitFor();
 }
 

@@ -22,6 +22,23 @@ window.ortLab = Comlink.wrap<OrtLab>(labWorker);
 const { client, remote } = connectEngineWorker<VarEngine & EngineTestHooks>(
   () => new Worker(new URL('./engine-test.worker.ts', import.meta.url), { type: 'module', name: 'var-engine' }),
 );
-window.varEngine = { ...client, loseGpuDeviceForTesting: () => remote().loseGpuDeviceForTesting() };
-const status = document.querySelector('[data-testid="lab.status"]');
-if (status) status.textContent = 'ready';
+window.varEngine = {
+  ...client,
+  loseGpuDeviceForTesting: () => remote().loseGpuDeviceForTesting(),
+  configureForTesting: (options) => remote().configureForTesting(options),
+};
+
+async function start(): Promise<void> {
+  const query = new URLSearchParams(location.search);
+  const modelsUrl = query.get('models');
+  const chunk = Number(query.get('chunk'));
+  if (modelsUrl || chunk > 0) {
+    await window.varEngine?.configureForTesting({
+      ...(modelsUrl ? { modelsUrl } : {}),
+      ...(chunk > 0 ? { chunkBytes: chunk } : {}),
+    });
+  }
+  const status = document.querySelector('[data-testid="lab.status"]');
+  if (status) status.textContent = 'ready';
+}
+void start();

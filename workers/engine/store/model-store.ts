@@ -1,0 +1,197 @@
+// The IndexedDB records of the model store: file chunks keyed by [sha256, index], one "complete" record per file, and
+// the manifests of the packs they belong to. No network, no hashing: the layers above decide what a record means.
+
+import type { UseStore } from 'idb-keyval';
+import type { PackManifest } from '../../../src/core/pack/manifest';
+import { committed, reconnectingStore, requestResult } from './reconnecting-store';
+
+/**
+ * CHUNK_BENCHMARK: `npx tsx src/cli/bench-store-browser.ts`, Debian's headless Chromium 156, on-disk profile, this
+ * 2-core machine, 232 MB of random bytes, one transaction per chunk. Three runs (the third with another build
+ * loading the machine, load average 7); MB/s write / read, peak PSS of all Chromium processes in MB write / read,
+ * and ms to read the file back and verify it with one WebCrypto digest:
+ *
+ *   chunk, value      write MB/s    read MB/s      write PSS    read PSS     read+verify ms
+ *   4 MiB Blob        132  73  62   368 114 162     94  20 109  314   3 284   1466  212 2785
+ *   4 MiB ArrayBuf    122 146  71   221 333 101     75  27  51  343  18 507   1934   88 3367
+ *   16 MiB Blob       160 128  87   315 477 454    169 168 162  155 259 255   1524 1140 1090
+ *   16 MiB ArrayBuf   108 124  57   198 313 206     94 104 104  374 535 596   1713 1219 1662
+ *   32 MiB Blob         – 185  84     – 518 440      – 201 212    – 312 323      –  777 1127
+ *   32 MiB ArrayBuf     – 144  90     – 305 223      – 152 160    – 556 526      – 1091 1617
+ *   64 MiB Blob       187 201 124   509 539 181    321 269 269  285 403 434   1015  776 1790
+ *   64 MiB ArrayBuf   111 181 104   232 229 203    226 219 266  536 566 635   1939 1607 1543
+ *   (run 2's 4 MiB row is a 20 MB smoke run; 32 MiB was not in run 1)
+ *
+ * Blob values read back faster and with less memory than ArrayBuffer ones in every run at ≥ 16 MiB (Chromium keeps
+ * them as files beside the database). 4 MiB chunks read slowly (per-transaction cost); 16, 32 and 64 MiB read alike
+ * within the noise, while bigger chunks cost more memory while writing, more bytes again per interruption, and come
+ * nearer Chromium's ~127 MiB limit on one value. Writing (≥ 60 MB/s) is faster than the network in every case.
+ * 16 MiB: an interruption costs at most 7 % of a d16 q4 pack (232.5 MB).
+ */
+export const DEFAULT_CHUNK_BYTES = 16 << 20;
+/** Blob values: faster and lighter to read back than ArrayBuffer values (CHUNK_BENCHMARK). */
+export const DEFAULT_VALUE_KIND: ChunkValueKind = 'blob';
+
+export type ChunkValueKind = 'blob' | 'arraybuffer';
+
+export interface ChunkRecord {
+  readonly data: Blob | ArrayBuffer;
+  readonly bytes: number;
+  /** The sha256 hasher state after this chunk and every one before it (hash-wasm `save()`), to resume hashing. */
+  readonly hashState: Uint8Array;
+}
+
+/** Written after every chunk of the file and only once its sha256 matched the manifest. */
+export interface FileRecord {
+  readonly sha256: string;
+  readonly bytes: number;
+  /** The chunk size the file was written with (a later default does not make it unreadable). */
+  readonly chunkBytes: number;
+  readonly completedAt: number;
+}
+
+export interface StoredManifest {
+  /** The pack name: the key the model is listed and deleted by. */
+  readonly name: string;
+  /** Where the pack was downloaded from (its folder URL), to resume or repair it. */
+  readonly packUrl: string;
+  readonly manifest: PackManifest;
+  readonly storedAt: number;
+}
+
+export interface ModelStoreOptions {
+  /** Database name prefix; tests use their own so they do not share state. */
+  readonly namespace?: string;
+  readonly chunkBytes?: number;
+  readonly valueKind?: ChunkValueKind;
+}
+
+type ChunkKey = [string, number];
+
+/**
+ * One database per object store: idb-keyval's createStore cannot add a second store to an existing database
+ * (its custom-stores docs), so chunks, file records and manifests are three databases.
+ */
+export class ModelStore {
+  readonly chunkBytes: number;
+  readonly valueKind: ChunkValueKind;
+  private readonly chunks: UseStore;
+  private readonly files: UseStore;
+  private readonly manifests: UseStore;
+
+  constructor(options: ModelStoreOptions = {}) {
+    const ns = options.namespace ?? 'var-web-store-v1';
+    this.chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK_BYTES;
+    // Chunk boundaries must fall on sha256 block boundaries, so a saved hasher state carries no buffered bytes.
+    if (this.chunkBytes <= 0 || this.chunkBytes % 64 !== 0) throw new RangeError('chunkBytes must be a multiple of 64');
+    this.valueKind = options.valueKind ?? DEFAULT_VALUE_KIND;
+    this.chunks = reconnectingStore(`${ns}-chunks`, 'chunks');
+    this.files = reconnectingStore(`${ns}-files`, 'files');
+    this.manifests = reconnectingStore(`${ns}-manifests`, 'manifests');
+  }
+
+  // --- chunks ---
+
+  async putChunk(sha256: string, index: number, bytes: Uint8Array, hashState: Uint8Array): Promise<void> {
+    // Both kinds copy `bytes` now (Blob construction, structured clone), so the caller may reuse its buffer.
+    const data: Blob | ArrayBuffer =
+      this.valueKind === 'blob' ? new Blob([bytes as Uint8Array<ArrayBuffer>]) : bytes.slice().buffer;
+    const record: ChunkRecord = { data, bytes: bytes.byteLength, hashState: hashState.slice() };
+    await this.chunks('readwrite', (store) => {
+      store.put(record, [sha256, index] satisfies ChunkKey);
+      return committed(store.transaction);
+    });
+  }
+
+  getChunk(sha256: string, index: number): Promise<ChunkRecord | undefined> {
+    return this.chunks('readonly', (store) => requestResult<ChunkRecord | undefined>(store.get([sha256, index])));
+  }
+
+  /** The chunk indices stored for a file, ascending (keys only: no chunk data is read). */
+  async chunkIndices(sha256: string): Promise<number[]> {
+    const keys = await this.chunks('readonly', (store) => requestResult(store.getAllKeys(chunkRange(sha256, 0))));
+    return keys.map((key) => (key as ChunkKey)[1]);
+  }
+
+  /** Every file that has at least one chunk (to find chunks no manifest references any more). */
+  async chunkedFiles(): Promise<Set<string>> {
+    const keys = await this.chunks('readonly', (store) => requestResult(store.getAllKeys()));
+    return new Set(keys.map((key) => (key as ChunkKey)[0]));
+  }
+
+  deleteChunks(sha256: string, fromIndex = 0): Promise<void> {
+    return this.chunks('readwrite', (store) => {
+      store.delete(chunkRange(sha256, fromIndex));
+      return committed(store.transaction);
+    });
+  }
+
+  // --- complete-file records ---
+
+  getFile(sha256: string): Promise<FileRecord | undefined> {
+    return this.files('readonly', (store) => requestResult<FileRecord | undefined>(store.get(sha256)));
+  }
+
+  putFile(record: FileRecord): Promise<void> {
+    return this.files('readwrite', (store) => {
+      store.put(record, record.sha256);
+      return committed(store.transaction);
+    });
+  }
+
+  deleteFile(sha256: string): Promise<void> {
+    return this.files('readwrite', (store) => {
+      store.delete(sha256);
+      return committed(store.transaction);
+    });
+  }
+
+  async fileShas(): Promise<Set<string>> {
+    const keys = await this.files('readonly', (store) => requestResult(store.getAllKeys()));
+    return new Set(keys.map(String));
+  }
+
+  // --- manifests ---
+
+  putManifest(packUrl: string, manifest: PackManifest): Promise<void> {
+    const record: StoredManifest = { name: manifest.name, packUrl, manifest, storedAt: Date.now() };
+    return this.manifests('readwrite', (store) => {
+      store.put(record, record.name);
+      return committed(store.transaction);
+    });
+  }
+
+  getManifest(name: string): Promise<StoredManifest | undefined> {
+    return this.manifests('readonly', (store) => requestResult<StoredManifest | undefined>(store.get(name)));
+  }
+
+  listManifests(): Promise<StoredManifest[]> {
+    return this.manifests('readonly', (store) => requestResult<StoredManifest[]>(store.getAll()));
+  }
+
+  deleteManifest(name: string): Promise<void> {
+    return this.manifests('readwrite', (store) => {
+      store.delete(name);
+      return committed(store.transaction);
+    });
+  }
+}
+
+/** Size of chunk `index` of a file of `fileBytes` bytes written in chunks of `chunkBytes` (0 past its end). */
+export function chunkSize(fileBytes: number, chunkBytes: number, index: number): number {
+  return Math.max(0, Math.min(chunkBytes, fileBytes - index * chunkBytes));
+}
+
+function chunkRange(sha256: string, fromIndex: number): IDBKeyRange {
+  return IDBKeyRange.bound([sha256, fromIndex], [sha256, Number.POSITIVE_INFINITY]);
+}
+
+/** The bytes of a chunk record, whichever kind of value it holds. */
+export async function chunkData(record: ChunkRecord): Promise<Uint8Array<ArrayBuffer>> {
+  return new Uint8Array(record.data instanceof Blob ? await record.data.arrayBuffer() : record.data);
+}
+
+/** Its size without reading a Blob's bytes. */
+export function chunkDataBytes(record: ChunkRecord): number {
+  return record.data instanceof Blob ? record.data.size : record.data.byteLength;
+}
