@@ -1,11 +1,17 @@
-// `npm run bench:browser -- [--model tiny] [--backend wasm,webgpu] [--runs 3] [--smoke] [--json f]`: the figures of
-// `npm run bench` measured inside the engine worker in headless Chromium (Debian's chromium, as the e2e tests use).
-// Builds nothing: run `npm run build:e2e` first (the test build in dist-e2e/: the app, the lab page, all packs).
+// `npm run bench:browser -- [--model tiny] [--backend wasm,webgpu] [--runs 3] [--smoke] [--models-dir d] [--json f]`:
+// the figures of `npm run bench` measured inside the engine worker in headless Chromium (Debian's chromium, as the e2e
+// tests use), and the model store's: cold load (download + verify + store in IndexedDB), warm load (read back from
+// IndexedDB + verify) and session creation, each apart. Builds nothing: run `npm run build:e2e` first (the test build
+// in dist-e2e/: the app, the lab page, all packs). `--models-dir` serves the packs of a folder instead (e.g. a pack
+// from `npm run convert -- --synthetic d16 --quant q4 --out bench-out/models/synthetic-d16-q4`) from a local server.
 
-import { writeFile } from 'node:fs/promises';
+import { readdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import type { Page } from '@playwright/test';
 import type { GenerateParams } from '../shared/engine-api';
 import { withLabPage } from '../testing/lab/lab-server';
+import { type RangeServer, serveFolder, startRangeServer } from '../testing/store/range-server';
 
 const PORT = 4179;
 
@@ -31,9 +37,11 @@ async function main(): Promise<void> {
       backend: { type: 'string', default: 'wasm,webgpu' },
       runs: { type: 'string', default: '3' },
       smoke: { type: 'boolean', default: false },
+      'models-dir': { type: 'string' },
       json: { type: 'string' },
     },
   });
+  const models = values['models-dir'] ? await serveModels(values['models-dir']) : undefined;
   const runs = values.smoke ? 1 : Number(values.runs);
   // Smoke: one generation per variant, the first (session creation included) counted.
   const iterations = values.smoke ? 1 : runs + 1;
@@ -41,8 +49,14 @@ async function main(): Promise<void> {
     .split(',')
     .filter((b): b is 'wasm' | 'webgpu' => b === 'wasm' || b === 'webgpu');
   const report: Record<string, unknown>[] = [];
-  await withLabPage(PORT, async (page) => {
+  const work = async (page: Page) => {
     for (const backend of backends) {
+      const load = await loadFigures(page, values.model as string, backend, models?.url);
+      report.push({ ...load });
+      console.log(
+        `${load.model} · ${backend} · load: cold ${load.coldPackMs.toFixed(0)} ms (download + verify + store ${(load.packBytes / 1e6).toFixed(1)} MB), ` +
+          `warm ${load.warmPackMs.toFixed(0)} ms (read from IndexedDB + verify), session creation ${load.coldSessionMs.toFixed(0)} ms cold / ${load.warmSessionMs.toFixed(0)} ms warm`,
+      );
       const variants = [
         { key: 'none', previews: false },
         { key: 'budget', previews: true },
@@ -99,8 +113,67 @@ async function main(): Promise<void> {
       );
       console.log(`  per scale (ms, model work only): ${row.perScaleMs.map((m) => m.toFixed(0)).join(' · ')}`);
     }
-  });
+  };
+  try {
+    await withLabPage(PORT, work, models ? { modelsUrl: models.url } : {});
+  } finally {
+    await models?.server.close();
+  }
   if (values.json) await writeFile(values.json, `${JSON.stringify(report, null, 2)}\n`);
+}
+
+interface LoadFigures {
+  readonly model: string;
+  readonly backend: string;
+  readonly packBytes: number;
+  readonly coldPackMs: number;
+  readonly coldSessionMs: number;
+  readonly warmPackMs: number;
+  readonly warmSessionMs: number;
+}
+
+/**
+ * Cold: the model deleted from the store, a fresh engine, one generation (its pack phase = download + verify +
+ * store). Warm: another fresh engine (nothing in memory, the store kept), one generation (pack phase = read + verify).
+ */
+async function loadFigures(page: Page, model: string, backend: string, modelsUrl?: string): Promise<LoadFigures> {
+  // Source strings, not functions: see the note in main about esbuild's __name helper.
+  const once = async () =>
+    (await page.evaluate(`(async () => {
+      const engine = window.varEngine;
+      await engine.configureForTesting(${JSON.stringify(modelsUrl ? { modelsUrl } : {})});
+      const r = await engine.generate(${JSON.stringify({ modelId: model, classId: 1, count: 1, seed: 0, cfg: 4, topK: 900, topP: 0.95, moreSmooth: false, backend, previews: false })});
+      return r.timings;
+    })()`)) as { packMs: number; sessionMs: number };
+  const bytes = (await page.evaluate(`(async () => {
+    const engine = window.varEngine;
+    await engine.configureForTesting(${JSON.stringify(modelsUrl ? { modelsUrl } : {})});
+    await engine.deleteModel(${JSON.stringify(model)});
+    return (await engine.listModels()).find((m) => m.id === ${JSON.stringify(model)})?.bytes ?? 0;
+  })()`)) as number;
+  const cold = await once();
+  const warm = await once();
+  return {
+    model,
+    backend,
+    packBytes: bytes,
+    coldPackMs: cold.packMs,
+    coldSessionMs: cold.sessionMs,
+    warmPackMs: warm.packMs,
+    warmSessionMs: warm.sessionMs,
+  };
+}
+
+/** Serves every pack folder of `dir` (with a models index listing them) from a local server. */
+async function serveModels(dir: string): Promise<{ server: RangeServer; url: string }> {
+  const server = await startRangeServer();
+  await serveFolder(server, dir, 'models/');
+  const packs = (await readdir(dir, { withFileTypes: true }))
+    .filter((e) => e.isDirectory() && server.files.has(`models/${e.name}/manifest.json`))
+    .map((e) => e.name);
+  server.files.set('models/index.json', new TextEncoder().encode(JSON.stringify({ packs })));
+  console.log(`serving ${packs.join(', ')} from ${join(dir)} at ${server.url}models/`);
+  return { server, url: `${server.url}models/` };
 }
 
 main().catch((error: unknown) => {

@@ -1,4 +1,5 @@
-// The fetch layer: downloads one file with byte progress and a specific error for each way it can fail.
+// Small files over HTTP (the models index, manifests) with byte progress and a specific error for each way it can
+// fail. Pack files go through the store's resumable fetch (store/fetch-resumable.ts).
 
 import { VarError } from '../../src/shared/errors';
 
@@ -58,10 +59,4 @@ export async function fetchBytes(
     onProgress?.(loaded, total || loaded);
   }
   return loaded === buffer.byteLength ? buffer : buffer.slice(0, loaded);
-}
-
-/** Lower-case hex sha256 (WebCrypto; a secure context, which localhost and https are). */
-export async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>));
-  return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
 }

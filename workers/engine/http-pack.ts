@@ -1,12 +1,11 @@
-// A PackSource over HTTP: the manifest from `<url>manifest.json`, each file fetched and verified (size, sha256).
-// The cache layer (IndexedDB) will sit between this and the fetch layer; for now every load downloads.
+// A pack's manifest over HTTP (`<url>manifest.json`), parsed and validated. The pack's files come through the model
+// store (store/store-pack-source.ts), which downloads, verifies and keeps them.
 
 import type { PackManifest } from '../../src/core/pack/manifest';
 import { MANIFEST_FILE } from '../../src/core/pack/manifest';
 import { parsePackManifest } from '../../src/core/pack/pack-manifest-check';
-import type { PackSource } from '../../src/core/pack/pack-source';
 import { VarError } from '../../src/shared/errors';
-import { type ByteProgress, fetchBytes, sha256Hex } from './fetch-file';
+import { fetchBytes } from './fetch-file';
 
 export async function fetchPackManifest(packUrl: string): Promise<PackManifest> {
   const url = new URL(MANIFEST_FILE, packUrl).href;
@@ -18,37 +17,4 @@ export async function fetchPackManifest(packUrl: string): Promise<PackManifest> 
     throw new VarError('E_PACK_FORMAT', `${url} is not JSON: is this a var-web model pack?`, { url });
   }
   return parsePackManifest(json, url);
-}
-
-export function httpPackSource(
-  packUrl: string,
-  manifest: PackManifest,
-  onFileProgress?: (file: string, loaded: number, total: number) => void,
-): PackSource {
-  return {
-    manifest,
-    async file(path) {
-      const entry = manifest.files.find((f) => f.path === path);
-      if (!entry) throw new VarError('E_PACK_CORRUPT', `${path} is not listed in the manifest of ${packUrl}`);
-      const progress: ByteProgress = (loaded, total) => onFileProgress?.(path, loaded, total);
-      const bytes = await fetchBytes(new URL(path, packUrl).href, entry.bytes, progress);
-      if (bytes.byteLength !== entry.bytes) {
-        throw new VarError(
-          'E_PACK_CORRUPT',
-          `${path} of ${manifest.label} has ${bytes.byteLength} bytes, the manifest says ${entry.bytes} (interrupted download?)`,
-          { path },
-        );
-      }
-      if ((await sha256Hex(bytes)) !== entry.sha256) {
-        throw new VarError(
-          'E_PACK_CORRUPT',
-          `${path} of ${manifest.label} does not match its sha256: the file is damaged`,
-          {
-            path,
-          },
-        );
-      }
-      return bytes;
-    },
-  };
 }

@@ -9,10 +9,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Browser, chromium, type Page } from '@playwright/test';
 import { type PreviewServer, preview } from 'vite';
-import { LAB_PAGE_PATH } from './lab-api';
+import { LAB_PAGE_PATH, type TestEngineOptions } from './lab-api';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-export const TEST_BUILD_DIR = join(ROOT, 'dist-e2e');
+export const TEST_BUILD_DIR = join(ROOT, process.env.E2E_DIST ?? 'dist-e2e');
 
 /** Resolves when `port` on 127.0.0.1 can be listened on; otherwise rejects with a message that says what to do. */
 export function assertPortFree(port: number): Promise<void> {
@@ -58,7 +58,19 @@ export function launchChromium(): Promise<Browser> {
   });
 }
 
-export async function withLabPage<T>(port: number, work: (page: Page) => Promise<T>): Promise<T> {
+/** The lab page's address; `engine` options go in its query (see lab-page.ts). */
+export function labPageUrl(port: number, engine: TestEngineOptions = {}): string {
+  const query = new URLSearchParams();
+  if (engine.modelsUrl) query.set('models', engine.modelsUrl);
+  if (engine.chunkBytes) query.set('chunk', String(engine.chunkBytes));
+  return `http://127.0.0.1:${port}${LAB_PAGE_PATH}${query.size > 0 ? `?${query}` : ''}`;
+}
+
+export async function withLabPage<T>(
+  port: number,
+  work: (page: Page) => Promise<T>,
+  engine: TestEngineOptions = {},
+): Promise<T> {
   let server: PreviewServer | undefined;
   let browser: Browser | undefined;
   const close = async () => {
@@ -78,7 +90,7 @@ export async function withLabPage<T>(port: number, work: (page: Page) => Promise
     server = await startTestBuildServer(port);
     browser = await launchChromium();
     const page = await browser.newPage();
-    await page.goto(`http://127.0.0.1:${port}${LAB_PAGE_PATH}`);
+    await page.goto(labPageUrl(port, engine));
     await page.getByTestId('lab.status').getByText('ready').waitFor();
     return await work(page);
   } finally {

@@ -1,5 +1,5 @@
 // A PackSource backed by the model store: each file is read from IndexedDB and verified, or downloaded into it
-// (resuming) and then read and verified. The seam http-pack.ts leaves for the cache layer.
+// (resuming) and then read and verified.
 
 import type { PackFile, PackManifest } from '../../../src/core/pack/manifest';
 import type { PackSource } from '../../../src/core/pack/pack-source';
