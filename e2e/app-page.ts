@@ -17,6 +17,8 @@ export class AppPage {
   readonly modelSelect: Locator;
   readonly modelBadge: Locator;
   readonly modelInfo: Locator;
+  readonly modelDownloadState: Locator;
+  readonly modelDownload: Locator;
   readonly seed: Locator;
   readonly seedRandom: Locator;
   readonly seedDice: Locator;
@@ -37,6 +39,8 @@ export class AppPage {
   readonly notice: Locator;
   readonly progressBar: Locator;
   readonly progressText: Locator;
+  readonly progressFile: Locator;
+  readonly progressCancel: Locator;
   readonly error: Locator;
   readonly fakeBanner: Locator;
   // images
@@ -44,6 +48,14 @@ export class AppPage {
   readonly imageSelectors: Locator;
   readonly thumbs: Locator;
   readonly galleryItems: Locator;
+  // storage panel
+  readonly storagePanel: Locator;
+  readonly storageUsage: Locator;
+  readonly storagePersisted: Locator;
+  readonly storageList: Locator;
+  readonly storageModels: Locator;
+  readonly storageEmpty: Locator;
+  readonly storageStatus: Locator;
 
   constructor(readonly page: Page) {
     const id = (testId: string) => page.getByTestId(testId);
@@ -57,6 +69,8 @@ export class AppPage {
     this.modelSelect = id('model.select');
     this.modelBadge = id('model.badge');
     this.modelInfo = id('model.info');
+    this.modelDownloadState = id('model.download-state');
+    this.modelDownload = id('model.download');
     this.seed = id('controls.seed');
     this.seedRandom = id('controls.seed-random');
     this.seedDice = id('controls.seed-dice');
@@ -76,12 +90,21 @@ export class AppPage {
     this.notice = id('run.notice');
     this.progressBar = id('progress.bar');
     this.progressText = id('progress.text');
+    this.progressFile = id('progress.file');
+    this.progressCancel = id('progress.cancel');
     this.error = id('error.message');
     this.fakeBanner = id('fake-banner');
     this.images = id('canvas.image');
     this.imageSelectors = id('canvas.select');
     this.thumbs = id('strip.thumb');
     this.galleryItems = id('gallery.item');
+    this.storagePanel = id('storage');
+    this.storageUsage = id('storage.usage');
+    this.storagePersisted = id('storage.persisted');
+    this.storageList = id('storage.list');
+    this.storageModels = id('storage.model');
+    this.storageEmpty = id('storage.empty');
+    this.storageStatus = id('storage.status');
   }
 
   /** Opens the page, with query parameters (e.g. a share link's) when given. */
@@ -142,6 +165,49 @@ export class AppPage {
   /** The scale index last drawn into image i's canvas (-1 before the first). */
   async drawnScale(i = 0): Promise<number> {
     return Number(await this.images.nth(i).getAttribute('data-scale'));
+  }
+
+  /** The model picker's option for `modelId` (its text: "label · size · download state"). */
+  modelOption(modelId: string): Locator {
+    return this.modelSelect.locator(`option[value="${modelId}"]`);
+  }
+
+  /** The Storage panel's row of a cached model. */
+  storageModel(modelId: string): Locator {
+    return this.page.locator(`[data-testid="storage.model"][data-model-id="${modelId}"]`);
+  }
+
+  storageDelete(modelId: string): Locator {
+    return this.storageModel(modelId).getByTestId('storage.delete');
+  }
+
+  /** Downloads the selected model with the picker's Download (or Resume download) button and waits for the end. */
+  async download(timeout?: number): Promise<void> {
+    await this.modelDownload.click();
+    await this.waitForDone(timeout);
+  }
+
+  /** The origin's storage use as the browser estimates it (`navigator.storage.estimate().usage`). */
+  async storageUsageBytes(): Promise<number> {
+    return this.page.evaluate(async () => (await navigator.storage.estimate()).usage ?? 0);
+  }
+
+  /** Records every text the load progress line shows from now on (read back with progressTexts()). */
+  async recordProgress(): Promise<void> {
+    await this.page.evaluate(() => {
+      const texts: string[] = [];
+      (window as unknown as { progressTexts: string[] }).progressTexts = texts;
+      const line = document.querySelector('[data-testid="progress.text"]');
+      if (!line) throw new Error('no progress line');
+      new MutationObserver(() => {
+        const text = line.textContent ?? '';
+        if (text !== texts.at(-1)) texts.push(text);
+      }).observe(line, { childList: true, characterData: true, subtree: true });
+    });
+  }
+
+  async progressTexts(): Promise<string[]> {
+    return this.page.evaluate(() => (window as unknown as { progressTexts?: string[] }).progressTexts ?? []);
   }
 
   galleryDownload(i = 0): Locator {

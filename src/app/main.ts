@@ -1,11 +1,13 @@
-// Page entry: starts the engine, wires the UI parts to it, and runs generations (latest request wins).
+// Page entry: starts the engine, wires the UI parts to it, and runs jobs: generations (latest request wins) and
+// downloads without generating; keeps the model picker and the Storage panel up to date with the model store.
 
 import type { Capabilities } from '../shared/capabilities';
-import type { GenerationResult, ModelInfo } from '../shared/engine-api';
+import type { GenerationResult, LoadProgress, ModelInfo, StoredModelInfo } from '../shared/engine-api';
 import { hasErrorCode } from '../shared/errors';
 import { IMAGENET_CLASSES, type ImageNetClass } from '../shared/imagenet-classes';
 import { createEngineClient } from './engine-client';
-import { formatMs } from './format';
+import { describeError, formatMegabytes, formatMs, formatSpeed } from './format';
+import { requestPersistentStorage } from './persist';
 import { drawSeed, type RunSettings, toGenerateParams } from './run-settings';
 import { parseSettingsQuery, shareUrl, withoutAutorun } from './share-url';
 import { createClassPicker } from './ui/class-picker';
@@ -17,6 +19,7 @@ import { createImageGrid } from './ui/image-grid';
 import { createModelPicker } from './ui/model-picker';
 import { createRunPanel } from './ui/run-panel';
 import { createScaleStrip } from './ui/scale-strip';
+import { createStoragePanel } from './ui/storage-panel';
 
 async function main(): Promise<void> {
   const url = new URL(location.href);
@@ -26,7 +29,7 @@ async function main(): Promise<void> {
   const query = parseSettingsQuery(url.searchParams);
 
   const picker = createClassPicker(form, { initial: query.settings.classId });
-  const models = createModelPicker(form);
+  const models = createModelPicker(form, { onDownload: (m) => void download(m) });
   const controls = createControls(form, query.settings);
   const gallery = createGallery(byTestId(document, 'results', HTMLElement));
   const grid = createImageGrid(stage, { onSelect: (i) => strip.showImage(i) });
@@ -36,34 +39,145 @@ async function main(): Promise<void> {
   const engine = createEngineClient();
   const panel = createRunPanel(form, stage, {
     onCancel: () => {
-      engine.cancel().catch((error: unknown) => panel.fail(error, 'Cancel failed'));
+      // A download alone stops with cancelDownload(); a run (downloading its model or not) with cancel().
+      const stop = job?.kind === 'download' ? engine.cancelDownload() : engine.cancel();
+      stop.catch((error: unknown) => panel.fail(error, 'Cancel failed'));
     },
+  });
+  const storage = createStoragePanel(byTestId(document, 'storage', HTMLElement), {
+    onDelete: (m) => void remove(m),
   });
   panel.setGenerateEnabled(false);
   const linkNote = query.notes.length > 0 ? `Link parameters adjusted: ${query.notes.join('; ')}.` : null;
   panel.note(linkNote);
 
+  /** The job the run panel shows (one at a time: the latest wins), and a counter telling stale callbacks apart. */
+  let job: { kind: 'generate' | 'download'; id: number } | null = null;
   let currentRun = 0;
+  let deleting = false;
+
+  function syncBusy(): void {
+    models.setDownloadEnabled(job === null && !deleting);
+    storage.setBusy(job !== null || deleting);
+  }
+
+  /** Asks for persistent storage (in the click that starts a download) and shows the answer in the Storage panel. */
+  function persistForDownload(): void {
+    void requestPersistentStorage().then(() => refreshStorage());
+  }
+
+  let refreshes = 0;
+  /** Re-reads the model list (download states) and the storage figures; the latest refresh wins. */
+  async function refresh(): Promise<void> {
+    const n = ++refreshes;
+    const [list] = await Promise.all([engine.listModels().catch(() => null), refreshStorage()]);
+    if (list && n === refreshes) {
+      models.update(list);
+      panel.setGenerateEnabled(list.length > 0);
+    }
+  }
+
+  async function refreshStorage(): Promise<void> {
+    try {
+      storage.render(await engine.storageUsage());
+      syncBusy();
+    } catch (error) {
+      storage.fail(`The storage figures could not be read: ${describeError(error).message}`);
+    }
+  }
+
+  let lastStoredFile = '';
+  /** Each file that completes during a download shows up in the Storage panel at once (Delete stays disabled). */
+  function onFileStored(p: LoadProgress, fromStore: boolean): void {
+    if (fromStore || p.phase !== 'download' || p.fileBytes <= 0 || p.fileLoadedBytes < p.fileBytes) return;
+    const key = `${currentRun}/${p.file}`;
+    if (key === lastStoredFile) return;
+    lastStoredFile = key;
+    void refreshStorage();
+  }
+
+  async function download(model: ModelInfo): Promise<void> {
+    if (job !== null || deleting) return;
+    persistForDownload();
+    const run = ++currentRun;
+    job = { kind: 'download', id: run };
+    syncBusy();
+    const resumed = model.download.state === 'partial';
+    panel.start(`${resumed ? 'Resuming the download of' : 'Downloading'} ${model.label}…`, { job: 'download' });
+    const t0 = performance.now();
+    try {
+      const info = await engine.downloadModel(model.id, {
+        onProgress: (p) => {
+          if (run !== currentRun) return;
+          panel.progress(p);
+          onFileStored(p, false);
+        },
+      });
+      if (run !== currentRun) return;
+      const seconds = (performance.now() - t0) / 1000;
+      const fetched = info.bytes - (resumed ? model.download.storedBytes : 0);
+      const speed = seconds > 0 && fetched > 0 ? ` (${formatSpeed(fetched / seconds)})` : '';
+      panel.done(
+        `${info.label} is downloaded: ${formatMegabytes(info.bytes)} in ${formatMs(seconds * 1000)}${speed}, kept in this browser.`,
+      );
+    } catch (error) {
+      if (run !== currentRun) return;
+      if (hasErrorCode(error, 'E_ABORTED')) panel.cancelled();
+      else panel.fail(error, 'Download failed');
+    } finally {
+      if (job?.id === run) job = null;
+      syncBusy();
+      await refresh();
+    }
+  }
+
+  async function remove(m: StoredModelInfo): Promise<void> {
+    if (job !== null || deleting) return;
+    deleting = true;
+    syncBusy();
+    storage.message(`Deleting ${m.label}…`);
+    try {
+      storage.render(await engine.deleteModel(m.id));
+      storage.message(`Deleted ${m.label}: ${formatMegabytes(m.download.storedBytes)} freed.`);
+    } catch (error) {
+      storage.message(`Deleting ${m.label} failed: ${describeError(error).message}`, true);
+    } finally {
+      deleting = false;
+      syncBusy();
+      await refresh();
+    }
+  }
 
   async function generate(): Promise<void> {
     const model = models.selected;
     const cls = IMAGENET_CLASSES[picker.classId];
     if (!model || !cls) return;
+    const stored = model.download.state === 'downloaded';
+    if (!stored) persistForDownload();
+    // The latest request wins: a download alone gives way (a run of the same model resumes it).
+    if (job?.kind === 'download') void engine.cancelDownload().catch(() => {});
     const run = ++currentRun;
+    job = { kind: 'generate', id: run };
+    syncBusy();
     let settings: RunSettings = { ...controls.read(), modelId: model.id, classId: cls.id };
     if (settings.randomSeed) {
       settings = { ...settings, seed: drawSeed() };
       controls.showSeed(settings.seed);
     }
     const seeds = Array.from({ length: settings.count }, (_, i) => settings.seed + i);
-    panel.start(`Starting ${settings.count === 1 ? 'one image' : `${settings.count} images`} of ${cls.name}…`);
+    panel.start(`Starting ${settings.count === 1 ? 'one image' : `${settings.count} images`} of ${cls.name}…`, {
+      job: 'generate',
+      source: stored ? 'store' : 'network',
+    });
     grid.start(model.imageSize, cls.name, seeds);
     strip.start(settings.count);
     revealStage();
     try {
       const result = await engine.generate(toGenerateParams(settings, model.id), {
         onProgress: (p) => {
-          if (run === currentRun) panel.progress(p);
+          if (run !== currentRun) return;
+          panel.progress(p);
+          onFileStored(p, stored);
         },
         onScale: (u) => {
           if (run !== currentRun) return;
@@ -81,6 +195,13 @@ async function main(): Promise<void> {
       if (run !== currentRun) return;
       if (hasErrorCode(error, 'E_ABORTED')) panel.cancelled();
       else panel.fail(error);
+    } finally {
+      if (job?.id === run) {
+        job = null;
+        syncBusy();
+        // A run may have downloaded (or resumed) its model: the picker and the Storage panel say so now.
+        void refresh();
+      }
     }
   }
 
@@ -143,6 +264,7 @@ async function main(): Promise<void> {
     },
   );
 
+  void refreshStorage();
   try {
     const list = await engine.listModels();
     const note = models.setModels(list, query.settings.modelId);

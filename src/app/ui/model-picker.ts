@@ -1,47 +1,109 @@
-// The model picker: the packs of the models index, their download size, and a plain warning on test models.
+// The model picker: the packs of the models index with their download size and what this browser holds of each, a
+// plain warning on test models, and a Download (or Resume download) button for a model that is not stored yet.
 
 import type { ModelInfo } from '../../shared/engine-api';
-import { formatMegabytes } from '../format';
+import { bytesOfTotal, downloadPercent, downloadStateLabel, formatMegabytes } from '../format';
 import { byTestId, h } from './dom';
 
 export interface ModelPicker {
   readonly selected: ModelInfo | null;
   /** Lists `models` and selects `preferred` when it is one of them; returns a note when it is not. */
   setModels(models: readonly ModelInfo[], preferred: string | null): string | null;
+  /** The same models with fresh download states (after a download, delete or run): the selection stays. */
+  update(models: readonly ModelInfo[]): void;
   /** The models index could not be read. */
   setError(message: string): void;
+  /** Whether Download may start now (not while another download or a run is busy). */
+  setDownloadEnabled(enabled: boolean): void;
 }
+
+/** An empty list: the models index lists none, or it cannot be reached (offline) and this browser stores none. */
+export const NO_MODELS =
+  'No models: the list of models (models/index.json) is empty or cannot be reached, and none is stored in this browser.';
 
 /** The first model with real weights, else the first. */
 export function defaultModel(models: readonly ModelInfo[]): ModelInfo | undefined {
   return models.find((m) => !m.randomWeights) ?? models[0];
 }
 
-/** "VAR-d16 (310M) · 1240 MB"; random-weight packs say so unless their label already does. */
+/**
+ * "VAR-d16 (310M) · 232.5 MB · downloaded"; random-weight packs say so unless their label already does; a model listed
+ * from the store because the models index could not be read says "offline".
+ */
 export function optionLabel(m: ModelInfo): string {
   const warn = m.randomWeights && !/random weights/i.test(m.label) ? ' · random weights' : '';
-  return `${m.label} · ${formatMegabytes(m.bytes)}${warn}`;
+  const offline = m.offline ? ' · offline' : '';
+  return `${m.label} · ${formatMegabytes(m.bytes)} · ${downloadStateLabel(m.download)}${offline}${warn}`;
 }
 
-export function createModelPicker(root: HTMLElement, options: { onChange?: (m: ModelInfo) => void } = {}): ModelPicker {
+/** The line under the picker about the selected model's download, and the Download button's text ('' = hidden). */
+export function downloadLine(m: ModelInfo): { text: string; button: string } {
+  if (m.offline) {
+    return {
+      text: 'Offline: the list of models cannot be reached, this one runs from this browser’s storage.',
+      button: '',
+    };
+  }
+  const d = m.download;
+  if (d.state === 'downloaded') return { text: 'Downloaded: it runs from this browser’s storage.', button: '' };
+  if (d.state === 'partial') {
+    return {
+      text: `${bytesOfTotal(d.storedBytes, d.totalBytes)} downloaded (${downloadPercent(d)} %): resume it now, or Generate finishes it first.`,
+      button: 'Resume download',
+    };
+  }
+  return {
+    text: `Not downloaded: download it now (${formatMegabytes(m.bytes)}), or Generate downloads it first.`,
+    button: 'Download',
+  };
+}
+
+export function createModelPicker(
+  root: HTMLElement,
+  options: { onDownload?: (m: ModelInfo) => void } = {},
+): ModelPicker {
   const select = byTestId(root, 'model.select', HTMLSelectElement);
   const info = byTestId(root, 'model.info', HTMLElement);
   const badge = byTestId(root, 'model.badge', HTMLElement);
+  const downloadState = byTestId(root, 'model.download-state', HTMLElement);
+  const downloadButton = byTestId(root, 'model.download', HTMLButtonElement);
   let models: readonly ModelInfo[] = [];
+  let downloadEnabled = true;
 
   const selected = (): ModelInfo | null => models.find((m) => m.id === select.value) ?? null;
 
   function showInfo(): void {
     const m = selected();
     badge.hidden = !m?.randomWeights;
+    downloadState.hidden = !m;
+    downloadButton.hidden = true;
     if (!m) return;
     info.textContent = `${formatMegabytes(m.bytes)} download · ${m.imageSize}×${m.imageSize} px · ${m.patchNums.length} scales`;
+    const line = downloadLine(m);
+    downloadState.textContent = line.text;
+    downloadState.dataset.state = m.download.state;
+    downloadButton.textContent = line.button;
+    downloadButton.hidden = line.button === '';
+    downloadButton.disabled = !downloadEnabled;
   }
 
-  select.addEventListener('change', () => {
-    showInfo();
+  function fill(list: readonly ModelInfo[]): void {
+    models = list;
+    select.replaceChildren(
+      ...list.map((m) =>
+        h('option', {
+          text: optionLabel(m),
+          attrs: { value: m.id, 'data-download': m.download.state },
+        }),
+      ),
+    );
+    select.disabled = list.length === 0;
+  }
+
+  select.addEventListener('change', showInfo);
+  downloadButton.addEventListener('click', () => {
     const m = selected();
-    if (m) options.onChange?.(m);
+    if (m) options.onDownload?.(m);
   });
 
   return {
@@ -49,19 +111,13 @@ export function createModelPicker(root: HTMLElement, options: { onChange?: (m: M
       return selected();
     },
     setModels(list, preferred) {
-      models = list;
-      select.replaceChildren(
-        ...list.map((m) =>
-          h('option', {
-            text: optionLabel(m),
-            attrs: { value: m.id },
-          }),
-        ),
-      );
-      select.disabled = list.length === 0;
+      fill(list);
+      delete info.dataset.state;
       if (list.length === 0) {
-        info.textContent = 'No models are listed in models/index.json.';
+        info.textContent = NO_MODELS;
         badge.hidden = true;
+        downloadState.hidden = true;
+        downloadButton.hidden = true;
         return null;
       }
       const wanted = list.find((m) => m.id === preferred);
@@ -71,13 +127,32 @@ export function createModelPicker(root: HTMLElement, options: { onChange?: (m: M
         ? `Model “${preferred}” is not available here: using ${select.value}.`
         : null;
     },
+    update(list) {
+      const current = select.value;
+      fill(list);
+      if (list.length === 0) {
+        info.textContent = NO_MODELS;
+        badge.hidden = true;
+        downloadState.hidden = true;
+        downloadButton.hidden = true;
+        return;
+      }
+      select.value = list.some((m) => m.id === current) ? current : (defaultModel(list)?.id ?? '');
+      showInfo();
+    },
     setError(message) {
       models = [];
       select.replaceChildren(h('option', { text: 'No models', attrs: { value: '' } }));
       select.disabled = true;
       badge.hidden = true;
+      downloadState.hidden = true;
+      downloadButton.hidden = true;
       info.textContent = message;
       info.dataset.state = 'error';
+    },
+    setDownloadEnabled(enabled) {
+      downloadEnabled = enabled;
+      downloadButton.disabled = !enabled;
     },
   };
 }
