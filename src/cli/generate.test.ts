@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixturePath, loadNpy } from '../testing/fixtures';
+import { comparePngWithGoldenPng } from '../testing/golden-png';
 
 const run = promisify(execFile);
 const tsx = (script: string, args: string[]) =>
@@ -33,6 +34,12 @@ interface ResultJson {
   timings: { totalMs: number; scales: unknown[] };
 }
 
+// Per backend, about 3× the measured count of PNG bytes that differ from the golden (beside each).
+const PNG_LIMITS = {
+  wasm: { differing: 200, maxByteDiff: 1 }, // measured: 62 of 196,608 bytes, max 1
+  native: { differing: 80, maxByteDiff: 1 }, // measured: 24 of 196,608 bytes, max 1 (onnxruntime-node CPU kernels)
+} as const;
+
 describe('npm run generate', () => {
   it.each(['wasm', 'native'])('greedy (top-k 1, cfg 4) on %s writes the official ids and PNGs', async (backend) => {
     const out = join(work, `greedy-${backend}`);
@@ -57,6 +64,14 @@ describe('npm run generate', () => {
     expect(result.images[0]?.ids).toEqual(Array.from(golden));
     const png = await readFile(join(out, result.images[0]?.file as string));
     expect(png.subarray(1, 4).toString()).toBe('PNG');
+    // The written PNG against image 1 of the golden PNG (same class and settings).
+    const parity = comparePngWithGoldenPng(png, 'a_cfg4_image.png', 1);
+    console.info(
+      `generate CLI ${backend}: ${parity.differing} of ${parity.bytes} bytes differ, max ${parity.maxByteDiff}`,
+    );
+    const limits = PNG_LIMITS[backend as 'wasm' | 'native'];
+    expect(parity.maxByteDiff).toBeLessThanOrEqual(limits.maxByteDiff);
+    expect(parity.differing).toBeLessThanOrEqual(limits.differing);
   });
 
   it('seeds image i with seed + i, and writes the image after every scale with --scales', async () => {
@@ -77,6 +92,20 @@ describe('npm run generate', () => {
     [['--class', 'crane'], 1, /E_BAD_CLASS: "crane" matches 2 classes/],
     [['--class', '1', '--cfg=-2'], 1, /E_BAD_SETTINGS: cfg must be between 0 and 50/],
     [['--class', '1', '--cfg', 'x'], 2, /--cfg must be a number/],
+    // Every field through the core's validateSettings (E_BAD_SETTINGS naming the field), as the pipeline and engine.
+    [['--class', '1', '--cfg', 'NaN'], 1, /E_BAD_SETTINGS: cfg must be between 0 and 50, got NaN/],
+    [['--class', '1', '--top-k', '1.5'], 1, /E_BAD_SETTINGS: topK must be an integer/],
+    [
+      ['--class', '1', '--top-k', '4097'],
+      1,
+      /E_BAD_SETTINGS: topK must be an integer from 0 \(off\) to 4096, got 4097/,
+    ],
+    [['--class', '1', '--top-p', 'Infinity'], 1, /E_BAD_SETTINGS: topP must be between 0 \(off\) and 1, got Infinity/],
+    [['--class', '1', '--seed=-1'], 1, /E_BAD_SETTINGS: seed must be an integer from 0 to 4294967295, got -1/],
+    [['--class', '1', '--seed', '0.5'], 1, /E_BAD_SETTINGS: seed must be/],
+    [['--class', '1', '--n', '0'], 1, /E_BAD_SETTINGS: count must be an integer from 1 to 64, got 0/],
+    [['--class', '1', '--n', '2.5'], 1, /E_BAD_SETTINGS: count must be/],
+    [['--class', '1', '--n=-Infinity'], 1, /E_BAD_SETTINGS: count must be/],
     [['--class', '1', '--backend', 'cuda'], 2, /--backend must be wasm or native/],
   ])('rejects %j with exit code %d', async (args, code, message) => {
     const error = await tsx('generate', ['--model', pack, ...args, '--out', join(work, 'bad')]).catch(

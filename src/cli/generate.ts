@@ -5,7 +5,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { encode as encodePng } from 'fast-png';
-import { DEMO_DEFAULTS, FID_PRESET, type SamplingOptions, validateSampling } from '../core/generate/settings';
+import { DEMO_DEFAULTS, FID_PRESET, type SamplingOptions, validateSettings } from '../core/generate/settings';
 import type { DecodedImages } from '../core/generate/var-pipeline';
 import { VarPipeline } from '../core/generate/var-pipeline';
 import { type NodeBackendName, nodeBackend } from '../node/ort-backends';
@@ -29,10 +29,19 @@ const USAGE = `usage: npm run generate -- --model <pack dir> --class <id or name
 
 class UsageError extends Error {}
 
+/** Images one run may ask for (each is a full generation; the batch shares the transformer runs). */
+const MAX_IMAGES = 64;
+
+/**
+ * A numeric option. Text that is no number is a usage error; NaN, ±Infinity, negative or fractional numbers pass
+ * through to validateSettings, which names the field (E_BAD_SETTINGS) exactly as the pipeline and the engine do.
+ */
 function number(value: string | undefined, name: string, fallback: number): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n)) throw new UsageError(`--${name} must be a number, got "${value}"`);
+  if (value.trim() === '' || (Number.isNaN(n) && value.trim() !== 'NaN')) {
+    throw new UsageError(`--${name} must be a number, got "${value}"`);
+  }
   return n;
 }
 
@@ -81,7 +90,6 @@ async function main(argv: string[]): Promise<void> {
   }
   const base = values.fid ? FID_PRESET : DEMO_DEFAULTS;
   const n = number(values.n, 'n', 1);
-  if (!Number.isInteger(n) || n < 1 || n > 64) throw new UsageError(`--n must be an integer from 1 to 64, got ${n}`);
   const sampling: SamplingOptions = {
     cfg: number(values.cfg, 'cfg', base.cfg),
     topK: number(values['top-k'], 'top-k', base.topK),
@@ -90,13 +98,19 @@ async function main(argv: string[]): Promise<void> {
     seed: number(values.seed, 'seed', 0),
   };
   const cls = resolveClass(values.class);
+  // Before the pack is read: a typo should not cost a model load.
+  validateSettings({ ...sampling, labels: [cls.id], count: n }, { maxImages: MAX_IMAGES });
+  const labels = Array.from({ length: n }, () => cls.id);
   const threads = values.threads === undefined ? undefined : number(values.threads, 'threads', 1);
+  if (threads !== undefined && (!Number.isInteger(threads) || threads < 1)) {
+    throw new UsageError(`--threads must be an integer ≥ 1, got ${threads}`);
+  }
 
   const pack = await openPackDir(resolve(values.model));
   const m = pack.manifest;
   if (cls.id >= m.numClasses)
     throw new VarError('E_BAD_CLASS', `${m.label} has ${m.numClasses} classes; ${cls.id} is outside`);
-  validateSampling(sampling, m.var.vocabSize); // before the sessions are created: a typo should not cost a model load
+  validateSettings({ ...sampling, labels }, { vocabSize: m.var.vocabSize, numClasses: m.numClasses }); // top-k ≤ V
   const backend = await nodeBackend(values.backend as NodeBackendName, threads);
   const tLoad = performance.now();
   const pipeline = await VarPipeline.load(pack, backend);
@@ -109,7 +123,6 @@ async function main(argv: string[]): Promise<void> {
       `${sampling.moreSmooth ? ', more_smooth' : ''}, seed ${sampling.seed}`,
   );
 
-  const labels = Array.from({ length: n }, () => cls.id);
   const result = await pipeline.generate(
     { ...sampling, labels },
     {

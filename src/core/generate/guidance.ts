@@ -1,6 +1,6 @@
 // Classifier-free guidance and more_smooth's Gumbel softmax, as the official autoregressive_infer_cfg does them.
 
-import type { Rng } from './rng';
+import type { UniformSource } from './sampler';
 
 /** t = cfg·si/(SN−1): no guidance at the first scale, `cfg` at the last. */
 export function guidanceRatio(cfg: number, si: number, scaleCount: number): number {
@@ -37,7 +37,7 @@ export function gumbelSoftmaxRows(
   V: number,
   si: number,
   scaleCount: number,
-  rng: Rng,
+  rng: UniformSource,
 ): Float32Array {
   const rows = filtered_lV.length / V;
   const scale = 1 + (scaleCount > 1 ? si / (scaleCount - 1) : 0);

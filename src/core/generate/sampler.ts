@@ -2,6 +2,9 @@
 
 import type { Rng } from './rng';
 
+/** The one method the sampler draws with (tests inject fixed uniforms through it). */
+export type UniformSource = Pick<Rng, 'nextFloat'>;
+
 export interface SamplingSettings {
   /** Keep logits ≥ the k-th largest (ties kept); 0 or ≥ V = off. */
   readonly topK: number;
@@ -99,7 +102,7 @@ function selectAscending(a: Float32Array, k: number): number {
  * Draws one token per row from softmax(logits) by inverse CDF with one uniform draw per token, in row order.
  * Entries at −∞ have probability 0. Returns the ids (rows).
  */
-export function sampleRows(logits_BlV: Float32Array, V: number, rng: Rng): Int32Array {
+export function sampleRows(logits_BlV: Float32Array, V: number, rng: UniformSource): Int32Array {
   const rows = logits_BlV.length / V;
   const ids = new Int32Array(rows);
   for (let r = 0; r < rows; r++) {

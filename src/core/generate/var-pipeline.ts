@@ -17,7 +17,7 @@ import { guidanceRatio, gumbelSoftmaxRows, mixGuidance } from './guidance';
 import { Rng } from './rng';
 import { filterTopKTopP, sampleRows } from './sampler';
 import type { SamplingOptions } from './settings';
-import { validateSampling } from './settings';
+import { validateSettings } from './settings';
 import { transformerFeeds } from './transformer-feeds';
 
 export interface GenerateRequest extends SamplingOptions {
@@ -149,13 +149,7 @@ export class VarPipeline {
     const m = this.manifest;
     const { Tensor: T } = this.backend.ort;
     const B = request.labels.length;
-    validateSampling(request, m.var.vocabSize);
-    if (B < 1) throw new VarError('E_BAD_SETTINGS', 'Nothing to generate: no class labels');
-    for (const label of request.labels) {
-      if (!Number.isInteger(label) || label < 0 || label >= m.numClasses) {
-        throw new VarError('E_BAD_CLASS', `Class ${label} is outside 0…${m.numClasses - 1}`, { label });
-      }
-    }
+    validateSettings(request, { vocabSize: m.var.vocabSize, numClasses: m.numClasses });
     const patchNums = m.patchNums;
     const SN = patchNums.length;
     const V = m.var.vocabSize;

@@ -65,6 +65,17 @@ describe('phiIndex', () => {
     // K ≠ 4: ticks linspace(1/(2K), 1 − 1/(2K), K); K = SN gives one conv per scale.
     expect(Array.from({ length: 10 }, (_, si) => phiIndex(si, 10, 10))).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
   });
+
+  it('matches numpy argmin over the official ticks for other (SN, K), ties to the first tick', () => {
+    // np.argmin(np.abs(ticks − si/(SN−1))), ticks = np.linspace(1/3/K, 1 − 1/3/K, K) if K == 4 else
+    // np.linspace(1/2/K, 1 − 1/2/K, K); tables computed with numpy 2.4.
+    const table = (SN: number, K: number) => Array.from({ length: SN }, (_, si) => phiIndex(si, SN, K));
+    expect(table(3, 2)).toEqual([0, 0, 1]); // si 1: at 0.5, ticks 0.25 / 0.75 tie exactly → the first
+    expect(table(4, 2)).toEqual([0, 0, 1, 1]);
+    expect(table(14, 2)).toEqual([0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1]);
+    expect(table(10, 3)).toEqual([0, 0, 0, 0, 1, 1, 1, 2, 2, 2]);
+    expect(table(13, 4)).toEqual([0, 0, 0, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3]);
+  });
 });
 
 describe('scaleOffsets', () => {

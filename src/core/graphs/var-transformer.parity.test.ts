@@ -162,7 +162,10 @@ describe.each(ATTENTION_KINDS)('VAR transformer (%s attention), teacher-forced (
     console.info(
       `b: max |Δlogit| ${maxAbs.toExponential(2)}, relative to max |logit| ${(maxAbs / maxGolden).toExponential(2)}`,
     );
-    expect(maxAbs / maxGolden).toBeLessThanOrEqual(1e-4);
+    // Measured (matmul and mha alike; ORT-web WASM, one thread, deterministic): 6.68e-6 absolute, 4.41e-7 relative
+    // to the largest |logit|. The fixtures' torch float32 vs float64 figure is 4.9e-5 (cfg 4) / 9.6e-6 (cfg 0).
+    expect(maxAbs).toBeLessThanOrEqual(2e-5); // 3.0× measured
+    expect(maxAbs / maxGolden).toBeLessThanOrEqual(1.5e-6); // 3.4× measured
 
     let checked = 0;
     for (let r = 0; r < 2; r++) {
@@ -175,6 +178,9 @@ describe.each(ATTENTION_KINDS)('VAR transformer (%s attention), teacher-forced (
     expect(checked).toBeGreaterThan(1300);
   });
 });
+
+/** Largest |Δ| of the CFG-mixed top-5 logits per case: about 3× the measured error (beside each). */
+const A_LIMITS = { 4: 1.5e-4 /* measured 5.34e-5 */, 0: 2.5e-5 /* measured 8.58e-6 */ } as const;
 
 describe.each(ATTENTION_KINDS.flatMap((attention) => [4, 0].map((cfg) => ({ attention, cfg }))))(
   'VAR transformer ($attention attention) along the greedy golden ids, cfg $cfg (golden a)',
@@ -205,8 +211,9 @@ describe.each(ATTENTION_KINDS.flatMap((attention) => [4, 0].map((cfg) => ({ atte
         }
       }
       console.info(`a ${attention} cfg ${cfg}: max |Δ top-5 mixed logit| ${maxAbs.toExponential(2)}`);
-      // fixtures README: fp32 vs fp64 differ by ≤ 4.9e-5 here; 2e-4 is its suggested float32 tolerance.
-      expect(maxAbs).toBeLessThanOrEqual(2e-4);
+      // Measured (matmul and mha alike): cfg 4 5.34e-5, cfg 0 8.58e-6 (the fixtures' torch float32 vs float64:
+      // 4.9e-5 / 9.6e-6). Guidance multiplies the errors (t = 4 at the last scale: 5·cond − 4·uncond).
+      expect(maxAbs).toBeLessThanOrEqual(A_LIMITS[cfg as 4 | 0]);
     });
   },
 );

@@ -5,14 +5,19 @@ import { createSession, maxAbsDiff, runQuantizerChain } from '../../testing/ort-
 import { readVqvaeConfig } from '../model/vqvae-config';
 import { assertWebGpuOps } from '../onnx/webgpu-ops';
 import { scaleOffsets } from './scale-resample';
-import { buildQuantizerGraph, quantizerStepFeeds } from './vq-quantizer';
+import { buildQuantizerGraph } from './vq-quantizer';
 import { checkpointWeights } from './weight-provider';
 
 const PATCH_NUMS = [1, 2, 3, 4, 5, 6, 8, 10, 13, 16];
 const FHAT = 32 * 16 * 16;
 const { begins, length: L } = scaleOffsets(PATCH_NUMS);
-// fixtures/README.md §3 suggests 2e-5 for f_hat / word_embed inputs; the brief asks for 1e-5.
-const TOL = 1e-5;
+// Largest |Δ| per golden case, about 3× what this graph measures (ORT-web WASM, one thread: deterministic), the
+// measured f_hat / f_hat_final / next_input figures beside each. The fixtures' torch float32 vs float64: 2.5e-6.
+const LIMITS = {
+  c: 7e-6, // measured 2.38e-6 / – / 2.15e-6
+  a_cfg4: 7e-6, // measured 2.26e-6 / 2.38e-6 / 2.15e-6
+  a_cfg0: 8.5e-6, // measured 2.86e-6 / 2.86e-6 / 2.38e-6
+} as const;
 
 /** Golden word_embed input rows of scale si ≥ 1 (row 0 of the batch): rows [begin_si − 1, begin_si − 1 + pn²). */
 function wordEmbedRows(golden: Float32Array, si: number): Float32Array {
@@ -40,18 +45,6 @@ describe('quantizer step graph (tiny_vae.pth)', () => {
     await session?.release();
   });
 
-  it('feeds: matrix shapes per scale, identity maps at the last scale, Phi table', () => {
-    const first = quantizerStepFeeds(PATCH_NUMS, 0, 4);
-    expect(first.upMatrix.dims).toEqual([256, 1]);
-    expect(first.downMatrix.dims).toEqual([4, 256]);
-    const last = quantizerStepFeeds(PATCH_NUMS, 9, 4);
-    expect(last.upMatrix.dims).toEqual([256, 256]);
-    expect(last.upMatrix.data.every((v, i) => v === (i % 257 === 0 ? 1 : 0))).toBe(true);
-    expect(PATCH_NUMS.map((_, si) => quantizerStepFeeds(PATCH_NUMS, si, 4).phiIndex)).toEqual([
-      0, 0, 1, 1, 1, 2, 2, 3, 3, 3,
-    ]);
-  });
-
   it('case c: f_hat after every scale and the next-scale inputs match the goldens', async () => {
     const ids = loadNpy('c_ids.npy', 'int32').data;
     const fhatGolden = loadNpy('c_fhat.npy', 'float32');
@@ -71,11 +64,11 @@ describe('quantizer step graph (tiny_vae.pth)', () => {
     }
     errors['c f_hat'] = fhatErr;
     errors['c next_input'] = nextErr;
-    expect(fhatErr).toBeLessThanOrEqual(TOL);
-    expect(nextErr).toBeLessThanOrEqual(TOL);
+    expect(fhatErr).toBeLessThanOrEqual(LIMITS.c);
+    expect(nextErr).toBeLessThanOrEqual(LIMITS.c);
   });
 
-  it.each(['a_cfg4', 'a_cfg0'])('%s greedy goldens: 3 rows in one batch', async (name) => {
+  it.each(['a_cfg4', 'a_cfg0'] as const)('%s greedy goldens: 3 rows in one batch', async (name) => {
     const ids = loadNpy(`${name}_ids.npy`, 'int32');
     expect(ids.shape).toEqual([3, L]);
     const { fHats, nextInputs } = await runQuantizerChain(session, codebook, ids.data, 3, PATCH_NUMS, 4, 32);
@@ -98,8 +91,8 @@ describe('quantizer step graph (tiny_vae.pth)', () => {
     errors[`${name} f_hat`] = fhatErr;
     errors[`${name} f_hat_final`] = finalErr;
     errors[`${name} next_input`] = nextErr;
-    expect(fhatErr).toBeLessThanOrEqual(TOL);
-    expect(finalErr).toBeLessThanOrEqual(TOL);
-    expect(nextErr).toBeLessThanOrEqual(TOL);
+    expect(fhatErr).toBeLessThanOrEqual(LIMITS[name]);
+    expect(finalErr).toBeLessThanOrEqual(LIMITS[name]);
+    expect(nextErr).toBeLessThanOrEqual(LIMITS[name]);
   });
 });
