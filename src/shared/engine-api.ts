@@ -170,3 +170,9 @@ export interface VarEngine {
   /** Cancels the running generation, if any, within one scale. */
   cancel(): Promise<void>;
 }
+
+/** What an engine running in a worker adds for its client: the death watch (see engine-client.ts). */
+export interface WorkerEngine extends VarEngine {
+  /** Holds the Web Lock `name` for as long as the worker lives; resolves once it is held. */
+  holdLifeLock(name: string): Promise<void>;
+}

@@ -25,6 +25,9 @@ export const ERROR_CODES = [
   // engine
   'E_NETWORK',
   'E_GPU_DEVICE_LOST',
+  // the engine's worker ended (crashed, killed, closed) or ran out of memory: the client starts a new one
+  'E_WORKER_DIED',
+  'E_OUT_OF_MEMORY',
   'E_NO_BACKEND',
   'E_UNKNOWN_MODEL',
   'E_PACK_UNSUPPORTED',

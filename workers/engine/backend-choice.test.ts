@@ -2,11 +2,22 @@ import { describe, expect, it } from 'vitest';
 import type { Capabilities } from '../../src/shared/capabilities';
 import { chooseBackend } from './backend-choice';
 
-function caps(backend: Capabilities['backend']): Capabilities {
+const ADAPTER = {
+  vendor: 'google',
+  architecture: 'swiftshader',
+  device: '',
+  description: '',
+  isFallbackAdapter: true,
+  shaderF16: false,
+  maxBufferSize: 2 ** 30,
+  maxStorageBufferBindingSize: 2 ** 27,
+};
+
+function caps(backend: Capabilities['backend'], adapter = backend === 'webgpu'): Capabilities {
   return {
     backend,
     reason: backend === 'none' ? 'no WebAssembly here' : 'probed',
-    webgpu: null,
+    webgpu: adapter ? ADAPTER : null,
     webgpuUnavailable: backend === 'webgpu' ? null : 'no adapter',
     wasm: backend !== 'none',
     crossOriginIsolated: true,
@@ -24,6 +35,12 @@ describe('chooseBackend', () => {
   it('WASM by hand always runs; WebGPU by hand fails with the reason where there is none', () => {
     expect(chooseBackend(caps('webgpu'), 'wasm')).toBe('wasm');
     expect(() => chooseBackend(caps('wasm'), 'webgpu')).toThrow(/WebGPU was requested but is unavailable: no adapter/);
+  });
+
+  it('WebGPU by hand runs on a software adapter that auto passed over for WASM', () => {
+    const software = caps('wasm', true);
+    expect(chooseBackend(software, 'auto')).toBe('wasm');
+    expect(chooseBackend(software, 'webgpu')).toBe('webgpu');
   });
 
   it('no backend at all is E_NO_BACKEND with the probe reason', () => {

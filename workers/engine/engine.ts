@@ -5,6 +5,7 @@
 //   updates within a budget) · device-watch (lost GPU)
 
 import * as Comlink from 'comlink';
+import { validateSettings } from '../../src/core/generate/settings';
 import type { Capabilities } from '../../src/shared/capabilities';
 import type {
   DownloadCallbacks,
@@ -23,6 +24,7 @@ import { ModelsIndex } from './models-index';
 import { PreviewStream } from './previews';
 import { probeCapabilities } from './probe-capabilities';
 import { rgbaBuffers, toRgba } from './rgba';
+import { outOfMemory } from './run-errors';
 import { type Run, RunQueue } from './run-queue';
 import { type LoadedPipeline, ortWebGpuDevice, packProgress, Sessions } from './sessions';
 import type { StoreContext } from './store/download-file';
@@ -127,19 +129,24 @@ export class Engine implements VarEngine {
   }
 
   private async run(run: Run, params: GenerateParams, callbacks: GenerateCallbacks): Promise<GenerationResult> {
+    validateSettings({ ...params, labels: [params.classId] }, { maxImages: MAX_IMAGES }); // before any model load
     const capabilities = await this.capabilities();
     const backend = chooseBackend(capabilities, params.backend ?? 'auto');
     if (backend === 'webgpu' && this.device.lostReason) throw deviceLostError(this.device.lostReason);
     const model = await this.catalog.find(params.modelId);
-    const loaded = await this.sessions.load({
-      modelId: params.modelId,
-      packUrl: model.packUrl,
-      manifest: model.manifest,
-      backend,
-      capabilities,
-      signal: run.signal,
-      onProgress: (p) => callbacks.onProgress?.(p),
-    });
+    const loaded = await this.sessions
+      .load({
+        modelId: params.modelId,
+        packUrl: model.packUrl,
+        manifest: model.manifest,
+        backend,
+        capabilities,
+        signal: run.signal,
+        onProgress: (p) => callbacks.onProgress?.(p),
+      })
+      .catch((error: unknown) => {
+        throw outOfMemory(error) ?? error;
+      });
     if (backend === 'webgpu') this.device.watch(ortWebGpuDevice(), () => void this.sessions.release().catch(() => {}));
     if (run.signal.aborted) throw new VarError('E_ABORTED', 'Generation was cancelled');
 
@@ -188,6 +195,11 @@ export class Engine implements VarEngine {
     if (lost) {
       this.sessions.forget(loaded);
       return lost;
+    }
+    const oom = outOfMemory(error);
+    if (oom) {
+      this.sessions.forget(loaded);
+      return oom;
     }
     const message = error instanceof Error ? error.message : String(error);
     return new VarError('E_INTERNAL', `Generation failed: ${message}`, { message });

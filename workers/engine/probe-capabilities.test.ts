@@ -36,10 +36,12 @@ describe('probeCapabilities', () => {
     expect(thrown.webgpuUnavailable).toBe('requestAdapter() failed: device lost');
   });
 
-  it('picks WebGPU and reports a software fallback adapter and missing shader-f16', async () => {
+  it('prefers WASM to a software fallback adapter, says why, and still reports the adapter', async () => {
     const caps = await probeCapabilities({ ...base, gpu: fakeGpu(swiftshader) });
-    expect(caps.backend).toBe('webgpu');
-    expect(caps.reason).toBe('WebGPU on google swiftshader (a software fallback adapter: correct but slow).');
+    expect(caps.backend).toBe('wasm');
+    expect(caps.reason).toBe(
+      'WebGPU is a software adapter here (google swiftshader): using WASM, ~100× faster. Choose WebGPU by hand to use it anyway.',
+    );
     expect(caps.webgpu).toMatchObject({
       isFallbackAdapter: true,
       shaderF16: false,
@@ -47,13 +49,20 @@ describe('probeCapabilities', () => {
     });
   });
 
-  it('reports shader-f16 when the adapter has it', async () => {
+  it('uses a software adapter when there is no WebAssembly to prefer', async () => {
+    const caps = await probeCapabilities({ ...base, hasWebAssembly: false, gpu: fakeGpu(swiftshader) });
+    expect(caps.backend).toBe('webgpu');
+    expect(caps.reason).toMatch(/a software fallback adapter: correct but slow; WebAssembly is unavailable/);
+  });
+
+  it('picks WebGPU on a hardware adapter and reports shader-f16 when it has it', async () => {
     const f16 = {
       ...swiftshader,
       features: new Set(['shader-f16']),
       info: { ...swiftshader.info, isFallbackAdapter: false },
     };
     const caps = await probeCapabilities({ ...base, gpu: fakeGpu(f16 as unknown as GPUAdapter) });
+    expect(caps.backend).toBe('webgpu');
     expect(caps.webgpu?.shaderF16).toBe(true);
     expect(caps.reason).toBe('WebGPU on google swiftshader.');
   });

@@ -5,12 +5,19 @@ import * as Comlink from 'comlink';
 import * as ort from 'onnxruntime-web';
 import { defaultModelsUrl, Engine } from '../../../workers/engine/engine';
 import { ModelStore } from '../../../workers/engine/store/model-store';
-import type { DownloadCallbacks, GenerateCallbacks, GenerateParams, VarEngine } from '../../shared/engine-api';
+import { holdLifeLock } from '../../../workers/engine/worker-life';
+import type {
+  DownloadCallbacks,
+  GenerateCallbacks,
+  GenerateParams,
+  WorkerEngine,
+} from '../../shared/engine-api';
 import { installVarErrorTransfer } from '../../web/comlink-errors';
 import type { EngineTestHooks, TestEngineOptions } from './lab-api';
+import { failNextRun, gpuTensorStats, instrumentOrt } from './ort-instrument';
 
 /** The app's engine, by delegation, so a test can swap it for a fresh one with other settings in the same worker. */
-class TestEngine implements VarEngine, EngineTestHooks {
+class TestEngine implements WorkerEngine, EngineTestHooks {
   private engine = new Engine();
 
   async configureForTesting(options: TestEngineOptions): Promise<void> {
@@ -19,6 +26,22 @@ class TestEngine implements VarEngine, EngineTestHooks {
       modelsUrl: options.modelsUrl ?? defaultModelsUrl(),
       store: { store: new ModelStore(options.chunkBytes ? { chunkBytes: options.chunkBytes } : {}) },
     });
+  }
+
+  holdLifeLock(name: string): Promise<void> {
+    return holdLifeLock(name);
+  }
+
+  async gpuTensorStatsForTesting() {
+    return gpuTensorStats();
+  }
+
+  async failNextRunForTesting(message: string): Promise<void> {
+    failNextRun(message);
+  }
+
+  async closeWorkerForTesting(): Promise<void> {
+    setTimeout(() => self.close(), 0); // after this call's answer has gone out
   }
 
   async loseGpuDeviceForTesting(): Promise<void> {
@@ -52,4 +75,5 @@ class TestEngine implements VarEngine, EngineTestHooks {
 }
 
 installVarErrorTransfer();
+instrumentOrt();
 Comlink.expose(new TestEngine());

@@ -14,8 +14,21 @@ export interface TestEngineOptions {
   readonly chunkBytes?: number;
 }
 
+/** GPU-resident ORT outputs the engine received, and how many it disposed. */
+export interface GpuTensorStats {
+  readonly created: number;
+  readonly disposed: number;
+  readonly live: number;
+}
+
 /** What the test engine worker adds to the app's engine. */
 export interface EngineTestHooks {
+  /** Counts of `gpu-buffer` output tensors since the worker started. */
+  gpuTensorStatsForTesting(): Promise<GpuTensorStats>;
+  /** The next ORT session run throws RangeError(message), as an allocation failure inside the worker would. */
+  failNextRunForTesting(message: string): Promise<void>;
+  /** Ends the worker from the inside (self.close()), as a crash would; the client must notice and replace it. */
+  closeWorkerForTesting(): Promise<void>;
   /** Destroys the engine's GPU device, as a driver reset would (end-to-end test of the recovery). */
   loseGpuDeviceForTesting(): Promise<void>;
   /**

@@ -4,7 +4,7 @@
 
 import * as Comlink from 'comlink';
 import { connectEngineWorker } from '../../app/engine-client';
-import type { VarEngine } from '../../shared/engine-api';
+import type { WorkerEngine } from '../../shared/engine-api';
 import { installVarErrorTransfer } from '../../web/comlink-errors';
 import type { EngineTestHooks, LabEngine, OrtLab } from './lab-api';
 
@@ -19,13 +19,16 @@ installVarErrorTransfer();
 const labWorker = new Worker(new URL('./ort-lab.worker.ts', import.meta.url), { type: 'module', name: 'ort-lab' });
 window.ortLab = Comlink.wrap<OrtLab>(labWorker);
 
-const { client, remote } = connectEngineWorker<VarEngine & EngineTestHooks>(
+const { client, remote } = connectEngineWorker<WorkerEngine & EngineTestHooks>(
   () => new Worker(new URL('./engine-test.worker.ts', import.meta.url), { type: 'module', name: 'var-engine' }),
 );
 window.varEngine = {
   ...client,
   loseGpuDeviceForTesting: () => remote().loseGpuDeviceForTesting(),
   configureForTesting: (options) => remote().configureForTesting(options),
+  gpuTensorStatsForTesting: () => remote().gpuTensorStatsForTesting(),
+  failNextRunForTesting: (message) => remote().failNextRunForTesting(message),
+  closeWorkerForTesting: () => remote().closeWorkerForTesting(),
 };
 
 async function start(): Promise<void> {

@@ -11,7 +11,7 @@ import {
   availableBytes,
   browserEstimator,
   isQuotaExceeded,
-  quotaError,
+  refusedWriteError,
   type StorageEstimator,
 } from './quota';
 import { createSha256Stream, type Sha256Stream } from './sha256';
@@ -67,7 +67,7 @@ async function downloadLocked(ctx: StoreContext, file: PackFile, url: string, op
       await write();
     } catch (error) {
       if (!isQuotaExceeded(error)) throw error;
-      throw quotaError(file.path, total - index * chunkBytes, (await availableBytes(estimate)) ?? 0, [], error);
+      throw refusedWriteError(file.path, total - index * chunkBytes, (await availableBytes(estimate)) ?? 0, [], error);
     }
   };
 
@@ -114,7 +114,7 @@ async function downloadLocked(ctx: StoreContext, file: PackFile, url: string, op
   await commit(() => store.putFile({ sha256, bytes: total, chunkBytes, completedAt: Date.now() }));
 }
 
-interface ResumePoint {
+export interface ResumePoint {
   /** The first chunk to download. */
   readonly index: number;
   /** The hash of chunks 0 … index−1. */
@@ -125,7 +125,7 @@ interface ResumePoint {
  * Where a download continues: after the chunks stored contiguously from 0. Chunks after a gap cannot join the running
  * hash in order and are dropped; a last chunk of the wrong size (written with another chunk size) drops them all.
  */
-async function resumePoint(store: ModelStore, file: PackFile): Promise<ResumePoint> {
+export async function resumePoint(store: ModelStore, file: PackFile): Promise<ResumePoint> {
   const { sha256, bytes: total } = file;
   const chunkBytes = store.chunkBytes;
   const count = Math.ceil(total / chunkBytes);

@@ -47,6 +47,29 @@ export function quotaError(
   );
 }
 
+/**
+ * E_QUOTA for a write the browser refused (QuotaExceededError) although its estimate may say there is room: the
+ * estimate is approximate, and a quota can shrink while a download runs.
+ */
+export function refusedWriteError(
+  what: string,
+  neededBytes: number,
+  availableBytes: number,
+  deletable: readonly DeletableModel[] = [],
+  cause?: unknown,
+): VarError {
+  const hint =
+    deletable.length > 0
+      ? ` Deleting cached models would free space: ${deletable.map((m) => `${m.label} (${mb(m.bytes)})`).join(', ')}.`
+      : '';
+  return new VarError(
+    'E_QUOTA',
+    `Not enough storage for ${what}: the browser refused to store more (${mb(neededBytes)} still to come; it estimates ${mb(availableBytes)} free). What was stored is kept.${hint}`,
+    { neededBytes, availableBytes, deletableModels: deletable.map((m) => ({ ...m })), refused: true },
+    cause === undefined ? undefined : { cause },
+  );
+}
+
 /** Bytes the origin may still write, or undefined when the browser does not say. */
 export async function availableBytes(estimate: StorageEstimator): Promise<number | undefined> {
   const numbers = await estimate().catch(() => undefined);

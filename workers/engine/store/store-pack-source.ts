@@ -3,10 +3,17 @@
 
 import type { PackFile, PackManifest } from '../../../src/core/pack/manifest';
 import type { PackSource } from '../../../src/core/pack/pack-source';
-import { VarError } from '../../../src/shared/errors';
+import { hasErrorCode, VarError } from '../../../src/shared/errors';
 import { downloadFile, type StoreContext } from './download-file';
 import { withFileLock } from './file-lock';
-import { assertRoomFor, browserEstimator, type DeletableModel, isQuotaExceeded, quotaError } from './quota';
+import {
+  assertRoomFor,
+  browserEstimator,
+  type DeletableModel,
+  isQuotaExceeded,
+  quotaError,
+  refusedWriteError,
+} from './quota';
 import { readVerifiedFile } from './read-verified';
 import { listStoredModels, storedFileBytes } from './stored-models';
 
@@ -36,7 +43,7 @@ export async function storePackSource(
       return loadStoredFile(ctx, entry, new URL(path, packUrl).href, {
         ...(options.signal ? { signal: options.signal } : {}),
         onProgress: (done, total) => options.onFileProgress?.(path, done, total),
-      });
+      }).catch((error: unknown) => rethrowForPack(ctx, manifest, error));
     },
   };
 }
@@ -53,7 +60,7 @@ export async function downloadPack(
     await downloadFile(ctx, file, new URL(file.path, packUrl).href, {
       ...(options.signal ? { signal: options.signal } : {}),
       onProgress: (done, total) => options.onFileProgress?.(file.path, done, total),
-    });
+    }).catch((error: unknown) => rethrowForPack(ctx, manifest, error));
   }
 }
 
@@ -71,6 +78,14 @@ export async function loadStoredFile(
     if (bytes) {
       options.onProgress?.(file.bytes, file.bytes);
       return bytes;
+    }
+    // The browser knows it has no network: say so now rather than after a minute of retries.
+    if (typeof navigator !== 'undefined' && navigator.onLine === false) {
+      throw new VarError(
+        'E_NETWORK',
+        `${file.path} is not in this browser's storage and the device is offline: the model is not available offline until it has been downloaded once`,
+        { path: file.path, url, offline: true },
+      );
     }
     await downloadFile(ctx, file, url, options);
   }
@@ -92,6 +107,24 @@ async function prepareStoredPack(ctx: StoreContext, packUrl: string, manifest: P
     if (!isQuotaExceeded(error)) throw error;
     throw quotaError(manifest.label, missing, 0, await deletableModels(ctx, manifest.name), error);
   }
+}
+
+/** A refused write names the model (not the file) and the cached models that could be deleted to make room. */
+async function rethrowForPack(ctx: StoreContext, manifest: PackManifest, error: unknown): Promise<never> {
+  if (hasErrorCode(error, 'E_NETWORK') && (error as VarError).details?.offline === true) {
+    throw new VarError('E_NETWORK', `${manifest.label} is not available offline: download it once while online`, {
+      ...(error as VarError).details,
+    });
+  }
+  if (!hasErrorCode(error, 'E_QUOTA')) throw error;
+  const details = (error as VarError).details ?? {};
+  throw refusedWriteError(
+    manifest.label,
+    Number(details.neededBytes ?? 0),
+    Number(details.availableBytes ?? 0),
+    await deletableModels(ctx, manifest.name),
+    error,
+  );
 }
 
 /** A file listed twice in one pack (same sha256) is stored and counted once. */
