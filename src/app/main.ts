@@ -2,7 +2,7 @@
 // downloads without generating; keeps the model picker and the Storage panel up to date with the model store.
 
 import type { Capabilities } from '../shared/capabilities';
-import type { GenerationResult, LoadProgress, ModelInfo, StoredModelInfo } from '../shared/engine-api';
+import type { GenerationResult, LoadProgress, ModelInfo, ScaleUpdate, StoredModelInfo } from '../shared/engine-api';
 import { hasErrorCode } from '../shared/errors';
 import { IMAGENET_CLASSES, type ImageNetClass } from '../shared/imagenet-classes';
 import { createEngineClient } from './engine-client';
@@ -182,11 +182,9 @@ async function main(): Promise<void> {
         onScale: (u) => {
           if (run !== currentRun) return;
           panel.scale(u);
-          // A dropped preview (null) keeps the last one on the canvas.
-          u.previews?.forEach((rgba, i) => {
-            grid.draw(i, rgba, u.si, u.scaleCount);
-          });
-          strip.add(u);
+          // A hidden page draws nothing (the run goes on); it catches up when it is shown again.
+          if (document.hidden) hiddenUpdates.push(u);
+          else showScale(u);
         },
       });
       if (run !== currentRun) return;
@@ -205,7 +203,31 @@ async function main(): Promise<void> {
     }
   }
 
+  /** Scale updates that arrived while the page was hidden, drawn when it is shown again. */
+  const hiddenUpdates: ScaleUpdate[] = [];
+  function showScale(u: ScaleUpdate): void {
+    // A dropped preview (null) keeps the last one on the canvas.
+    u.previews?.forEach((rgba, i) => {
+      grid.draw(i, rgba, u.si, u.scaleCount);
+    });
+    strip.add(u);
+  }
+  document.addEventListener('visibilitychange', () => {
+    if (document.hidden) return;
+    // Only the newest previews are worth drawing; the strip records every scale.
+    let newest: ScaleUpdate | undefined;
+    for (const u of hiddenUpdates.splice(0)) {
+      strip.add(u);
+      if (u.previews) newest = u;
+    }
+    newest?.previews?.forEach((rgba, i) => {
+      grid.draw(i, rgba, newest.si, newest.scaleCount);
+    });
+  });
+
   function finish(result: GenerationResult, settings: RunSettings, model: ModelInfo, cls: ImageNetClass): void {
+    // The strip keeps every scale; the final images replace previews that were never drawn.
+    for (const u of hiddenUpdates.splice(0)) strip.add(u);
     const scaleCount = model.patchNums.length;
     result.images.forEach((image, i) => {
       grid.draw(i, image.rgba, scaleCount - 1, scaleCount);
