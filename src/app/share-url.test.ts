@@ -78,6 +78,25 @@ describe('settings query', () => {
     expect(parsed.notes).toHaveLength(9);
   });
 
+  it('takes the first of a duplicated parameter (URLSearchParams.get), whatever follows', () => {
+    const parsed = parseSettingsQuery('seed=5&seed=9&cfg=2&cfg=abc&model=a&model=b');
+    expect(parsed.settings).toMatchObject({ seed: 5, cfg: 2, modelId: 'a' });
+  });
+
+  it('survives huge links: long values, many parameters, and huge numbers, quickly and without throwing', () => {
+    const long = 'x'.repeat(200_000);
+    const many = Array.from({ length: 10_000 }, (_, i) => `p${i}=${i}`).join('&');
+    const t0 = performance.now();
+    const parsed = parseSettingsQuery(`class=${long}&model=${long}&seed=${'9'.repeat(5000)}&cfg=1e308&${many}`);
+    expect(performance.now() - t0).toBeLessThan(2000);
+    expect(parsed.settings).toMatchObject({ classId: DEFAULT_SETTINGS.classId, cfg: 50 });
+    expect(parsed.settings.seed).toBeLessThanOrEqual(0xffffffff);
+    expect(parsed.settings.modelId).toBe(DEFAULT_SETTINGS.modelId);
+    // The notes quote the bad values shortened, so the page does not print 200 kB of them.
+    expect(parsed.notes.join(' ').length).toBeLessThan(1000);
+    expect(parsed.notes).toContain(`class=${'x'.repeat(40)}… is not one ImageNet class: ignored`);
+  });
+
   it('reads flags in several spellings', () => {
     expect(parseSettingsQuery('more_smooth=true&autorun=yes').settings.moreSmooth).toBe(true);
     expect(parseSettingsQuery('more_smooth=on').settings.moreSmooth).toBe(true);

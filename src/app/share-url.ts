@@ -42,16 +42,18 @@ export function parseSettingsQuery(
     const v = q.get(name);
     return v === null ? null : v.trim();
   };
+  // Notes quote what the link said, shortened: a link may carry a value of any length.
+  const quote = (v: string): string => (v.length > 40 ? `${v.slice(0, 40)}…` : v);
 
   const number = (name: string, range: { min: number; max: number; integer: boolean }, fallback: number): number => {
     const v = raw(name);
     if (v === null) return fallback;
     if (!DECIMAL.test(v) || !Number.isFinite(Number(v))) {
-      notes.push(`${name}=${v} is not a number: ignored`);
+      notes.push(`${name}=${quote(v)} is not a number: ignored`);
       return fallback;
     }
     const clamped = clampTo(Number(v), range, fallback);
-    if (clamped !== Number(v)) notes.push(`${name}=${v} → ${clamped}`);
+    if (clamped !== Number(v)) notes.push(`${name}=${quote(v)} → ${clamped}`);
     return clamped;
   };
 
@@ -60,7 +62,7 @@ export function parseSettingsQuery(
     if (v === undefined) return fallback;
     if (TRUE.has(v)) return true;
     if (FALSE.has(v)) return false;
-    notes.push(`${name}=${v} is not on or off: ignored`);
+    notes.push(`${name}=${quote(v)} is not on or off: ignored`);
     return fallback;
   };
 
@@ -68,7 +70,7 @@ export function parseSettingsQuery(
   const model = raw(PARAMS.model);
   if (model !== null) {
     if (MODEL_ID.test(model)) modelId = model;
-    else notes.push(`${PARAMS.model}=${model} is not a model id: ignored`);
+    else notes.push(`${PARAMS.model}=${quote(model)} is not a model id: ignored`);
   }
 
   let classId = defaults.classId;
@@ -77,7 +79,7 @@ export function parseSettingsQuery(
     try {
       classId = resolveClass(cls, IMAGENET_CLASSES).id;
     } catch {
-      notes.push(`${PARAMS.classId}=${cls} is not one ImageNet class: ignored`);
+      notes.push(`${PARAMS.classId}=${quote(cls)} is not one ImageNet class: ignored`);
     }
   }
 
@@ -99,7 +101,7 @@ export function parseSettingsQuery(
   if (b !== undefined) {
     const found = BACKENDS.find((x) => x === b);
     if (found) backend = found;
-    else notes.push(`${PARAMS.backend}=${b} is not auto, webgpu or wasm: ignored`);
+    else notes.push(`${PARAMS.backend}=${quote(b)} is not auto, webgpu or wasm: ignored`);
   }
 
   const settings = normaliseSettings(
@@ -118,7 +120,7 @@ export function parseSettingsQuery(
     defaults,
   );
   if (settings.seed !== seed)
-    notes.push(`${PARAMS.seed}=${seed} → ${settings.seed} (seed + count must stay below 2^32)`);
+    notes.push(`${PARAMS.seed}=${quote(String(seed))} → ${settings.seed} (seed + count must stay below 2^32)`);
   return { settings, autorun: flag(PARAMS.autorun, false), notes };
 }
 

@@ -31,4 +31,14 @@ describe('ImageNet classes', () => {
     expect(searchClasses('white shark').map((c) => c.id)).toContain(2);
     expect(searchClasses('')).toHaveLength(1000);
   });
+
+  it('takes any query text: regex characters, control characters, emoji and 100 kB of it, quickly', () => {
+    const t0 = performance.now();
+    for (const q of ['(((', '.*', '[a-', '\\', '\u0000\u202e', '🐕‍🦺', 'golden '.repeat(15_000)]) {
+      expect(() => searchClasses(q)).not.toThrow();
+      expect(() => resolveClass(q)).toThrow(expect.objectContaining({ code: 'E_BAD_CLASS' }));
+    }
+    expect(searchClasses('.*')).toEqual([]);
+    expect(performance.now() - t0).toBeLessThan(2000);
+  });
 });

@@ -72,4 +72,18 @@ describe('ModelsIndex', () => {
       message: expect.stringContaining('index.json is not JSON'),
     });
   });
+
+  it('refuses an index that names packs elsewhere (another origin, a parent folder), fetching none of them', async () => {
+    for (const bad of ['https://evil.example/x', '//evil.example/x', '../x', 'a/b', '.hidden', '']) {
+      const served = await serve({ '/models/index.json': JSON.stringify({ packs: ['tiny', bad] }) });
+      server = served.server;
+      await expect(new ModelsIndex(served.url).list()).rejects.toMatchObject({
+        code: 'E_PACK_FORMAT',
+        message: expect.stringContaining('is not a pack folder name'),
+      });
+      expect([...served.hits.keys()]).toEqual(['/models/index.json']);
+      server.close();
+      server = undefined;
+    }
+  });
 });

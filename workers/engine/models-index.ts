@@ -7,6 +7,9 @@ import { VarError } from '../../src/shared/errors';
 import { fetchBytes } from './fetch-file';
 import { fetchPackManifest } from './http-pack';
 
+/** A pack folder name: what `npm run convert` names packs (var_d16-q4, synthetic-d16, tiny). */
+const PACK_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
 export interface IndexedModel {
   /** The pack name (the model id). */
   readonly id: string;
@@ -50,6 +53,16 @@ export class ModelsIndex implements ModelsSource {
       throw new VarError('E_PACK_FORMAT', `${indexUrl} is not JSON`, { url: indexUrl });
     }
     const names = Array.isArray(index.packs) ? index.packs.filter((p): p is string => typeof p === 'string') : [];
+    // Pack names are folder names beside the index: a URL or a path ("https://other.site/x", "../x") would make the
+    // engine fetch packs from elsewhere than the index's own folder.
+    const bad = names.find((name) => !PACK_NAME.test(name));
+    if (bad !== undefined) {
+      throw new VarError(
+        'E_PACK_FORMAT',
+        `${indexUrl} lists "${bad.slice(0, 80)}", which is not a pack folder name (letters, digits, ".", "_", "-"): an index may only name packs in its own folder`,
+        { url: indexUrl },
+      );
+    }
     return Promise.all(
       names.map(async (name) => {
         const url = new URL(`${name}/`, this.modelsUrl).href;
