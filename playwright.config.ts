@@ -22,7 +22,9 @@ export default defineConfig({
   workers: 1, // two cores, and SwiftShader WebGPU is CPU-bound
   retries: 0,
   reporter: [['list']],
-  use: { browserName: 'chromium', headless: true, baseURL: `http://127.0.0.1:${port}` },
+  // Service workers are blocked except in the PWA spec (it allows them): a worker serving the app from its cache would
+  // hide requests from the routing and counting the other specs rely on.
+  use: { browserName: 'chromium', headless: true, baseURL: `http://127.0.0.1:${port}`, serviceWorkers: 'block' },
   projects: [
     {
       // WebGPU through SwiftShader (the only adapter on a machine without a GPU).

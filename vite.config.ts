@@ -6,6 +6,7 @@
 import { cp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { defineConfig, type Plugin } from 'vite';
+import { VitePWA } from 'vite-plugin-pwa';
 
 // Multi-threaded WASM needs cross-origin isolation on EVERY response, worker scripts included
 // (with headers on the document only, ORT's pthread workers are blocked and session creation hangs).
@@ -35,6 +36,59 @@ function testPacks(outDir: string): Plugin {
   };
 }
 
+/** Workbox refuses files over 2 MiB by default; onnxruntime-web's .wasm (28 MB) is the one exception made. */
+const WASM_PRECACHE_LIMIT = 40 * 1024 * 1024;
+const SHELL_FILE_LIMIT = 2 * 1024 * 1024;
+
+/** The app as an installable PWA: manifest, icons from one SVG, the service worker in workers/sw.ts. */
+function pwa() {
+  return VitePWA({
+    strategies: 'injectManifest',
+    srcDir: 'workers',
+    filename: 'sw.ts',
+    registerType: 'prompt',
+    injectRegister: false, // src/app/pwa/service-worker.ts registers it (and handles updates and isolation)
+    devOptions: { enabled: false }, // `npm run dev` runs without a service worker in the way
+    // index.html carries theme-color for light and dark itself.
+    pwaAssets: {
+      image: 'public/icon.svg',
+      preset: 'minimal-2023',
+      overrideManifestIcons: true,
+      injectThemeColor: false,
+    },
+    manifest: {
+      name: 'var-web: VAR image generation in your browser',
+      short_name: 'var-web',
+      description:
+        'Visual Autoregressive image generation (VAR, next-scale prediction) on your own GPU through WebGPU: no server, works offline once a model is downloaded.',
+      start_url: './',
+      scope: './',
+      display: 'standalone',
+      theme_color: '#1e3a8a',
+      background_color: '#f8fafc',
+      categories: ['graphics', 'photo', 'education'],
+    },
+    injectManifest: {
+      // (manifest.webmanifest is added by the plugin itself.)
+      globPatterns: ['**/*.{html,js,mjs,css,wasm,json,svg,png,ico}'],
+      // Packs belong to the IndexedDB store, not to the shell; test-build pages are not part of the app.
+      globIgnores: ['models/**', 'src/testing/**', '**/*.map'],
+      maximumFileSizeToCacheInBytes: WASM_PRECACHE_LIMIT,
+      manifestTransforms: [
+        async (entries) => {
+          const warnings: string[] = [];
+          const manifest = entries.filter((e) => {
+            const keep = e.size <= SHELL_FILE_LIMIT || e.url.endsWith('.wasm');
+            if (!keep) warnings.push(`${e.url} (${e.size} bytes) is over the 2 MiB shell limit: not precached`);
+            return keep;
+          });
+          return { manifest, warnings };
+        },
+      ],
+    },
+  });
+}
+
 export default defineConfig(({ mode }) => {
   const e2e = mode === 'e2e';
   // E2E_DIST: another folder for the test build, so two developers' e2e runs on one machine do not share one.
@@ -45,9 +99,15 @@ export default defineConfig(({ mode }) => {
     server: { host: '127.0.0.1', port: 5173, strictPort: true, headers: crossOriginIsolation },
     preview: { host: '127.0.0.1', port: 4173, strictPort: true, headers: crossOriginIsolation },
     worker: { format: 'es' },
+    // What the footer says this build is: the package version, and a build label when the deploy sets one.
+    define: {
+      __VAR_WEB_VERSION__: JSON.stringify(
+        `${process.env.npm_package_version ?? '0.1.0'}${process.env.VAR_WEB_BUILD ? ` (${process.env.VAR_WEB_BUILD})` : ''}`,
+      ),
+    },
     // ORT ships its own wasm next to its .mjs; pre-bundling would move the .mjs away from the wasm.
     optimizeDeps: { exclude: ['onnxruntime-web'] },
-    plugins: e2e ? [testPacks(outDir)] : [],
+    plugins: [pwa(), ...(e2e ? [testPacks(outDir)] : [])],
     build: {
       target: 'es2022',
       outDir,

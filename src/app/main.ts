@@ -8,6 +8,8 @@ import { IMAGENET_CLASSES, type ImageNetClass } from '../shared/imagenet-classes
 import { createEngineClient } from './engine-client';
 import { describeError, formatMegabytes, formatMs, formatSpeed } from './format';
 import { requestPersistentStorage } from './persist';
+import { createAppBanners } from './pwa/app-banners';
+import { startServiceWorker } from './pwa/service-worker';
 import { drawSeed, type RunSettings, toGenerateParams } from './run-settings';
 import { parseSettingsQuery, shareUrl, withoutAutorun } from './share-url';
 import { createClassPicker } from './ui/class-picker';
@@ -56,7 +58,22 @@ async function main(): Promise<void> {
   let currentRun = 0;
   let deleting = false;
 
+  /** Resolved when no job runs: an update reload waits for it, never cutting a generation short. */
+  let idleWaiters: (() => void)[] = [];
+  const idle = (): Promise<void> =>
+    job === null ? Promise.resolve() : new Promise<void>((resolve) => idleWaiters.push(resolve));
+  byTestId(document, 'app.version', HTMLElement).textContent = __VAR_WEB_VERSION__;
+  const banners = createAppBanners(byTestId(document, 'app.status', HTMLElement));
+  startServiceWorker({
+    onUpdateReady: (apply) => banners.updateReady(apply, idle, () => job !== null),
+  });
+
   function syncBusy(): void {
+    if (job === null) {
+      const waiters = idleWaiters;
+      idleWaiters = [];
+      for (const resolve of waiters) resolve();
+    }
     models.setDownloadEnabled(job === null && !deleting);
     storage.setBusy(job !== null || deleting);
   }

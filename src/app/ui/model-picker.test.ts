@@ -67,4 +67,16 @@ describe('model picker', () => {
     });
     expect(downloadLine(model('a', 'A', false, { state: 'downloaded', storedBytes: BYTES })).button).toBe('');
   });
+
+  it('says which models are not available offline when the browser is offline', () => {
+    const stored = model('tiny', 'Tiny', true, { state: 'downloaded', storedBytes: BYTES });
+    const missing = model('var_d16', 'VAR-d16', false, { state: 'partial', storedBytes: 4 });
+    expect(optionLabel(stored, false)).not.toMatch(/not available offline/);
+    expect(optionLabel(missing, false)).toMatch(/ · not available offline$/);
+    expect(optionLabel(missing, true)).not.toMatch(/offline/);
+    expect(downloadLine(missing, false)).toEqual({
+      text: 'Not available offline: download it once while online.',
+      button: '',
+    });
+  });
 });

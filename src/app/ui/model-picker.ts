@@ -30,14 +30,18 @@ export function defaultModel(models: readonly ModelInfo[]): ModelInfo | undefine
  * "VAR-d16 (310M) · 232.5 MB · downloaded"; random-weight packs say so unless their label already does; a model listed
  * from the store because the models index could not be read says "offline".
  */
-export function optionLabel(m: ModelInfo): string {
+export function optionLabel(m: ModelInfo, online = true): string {
   const warn = m.randomWeights && !/random weights/i.test(m.label) ? ' · random weights' : '';
-  const offline = m.offline ? ' · offline' : '';
+  const offline =
+    !online && m.download.state !== 'downloaded' ? ' · not available offline' : m.offline ? ' · offline' : '';
   return `${m.label} · ${formatMegabytes(m.bytes)} · ${downloadStateLabel(m.download)}${offline}${warn}`;
 }
 
 /** The line under the picker about the selected model's download, and the Download button's text ('' = hidden). */
-export function downloadLine(m: ModelInfo): { text: string; button: string } {
+export function downloadLine(m: ModelInfo, online = true): { text: string; button: string } {
+  if (!online && m.download.state !== 'downloaded') {
+    return { text: 'Not available offline: download it once while online.', button: '' };
+  }
   if (m.offline) {
     return {
       text: 'Offline: the list of models cannot be reached, this one runs from this browser’s storage.',
@@ -79,7 +83,7 @@ export function createModelPicker(
     downloadButton.hidden = true;
     if (!m) return;
     info.textContent = `${formatMegabytes(m.bytes)} download · ${m.imageSize}×${m.imageSize} px · ${m.patchNums.length} scales`;
-    const line = downloadLine(m);
+    const line = downloadLine(m, navigator.onLine);
     downloadState.textContent = line.text;
     downloadState.dataset.state = m.download.state;
     downloadButton.textContent = line.button;
@@ -92,7 +96,7 @@ export function createModelPicker(
     select.replaceChildren(
       ...list.map((m) =>
         h('option', {
-          text: optionLabel(m),
+          text: optionLabel(m, navigator.onLine),
           attrs: { value: m.id, 'data-download': m.download.state },
         }),
       ),
@@ -101,6 +105,15 @@ export function createModelPicker(
   }
 
   select.addEventListener('change', showInfo);
+  // Going offline (or back) changes what can run: relabel the models as they are.
+  const relabel = () => {
+    const value = select.value;
+    fill(models);
+    select.value = value;
+    showInfo();
+  };
+  addEventListener('online', relabel);
+  addEventListener('offline', relabel);
   downloadButton.addEventListener('click', () => {
     const m = selected();
     if (m) options.onDownload?.(m);
