@@ -7,13 +7,11 @@ import { cp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { defineConfig, type Plugin } from 'vite';
 import { VitePWA } from 'vite-plugin-pwa';
+import { framingHeaders, ISOLATION_HEADERS } from './src/shared/http-headers';
 
 // Multi-threaded WASM needs cross-origin isolation on EVERY response, worker scripts included
 // (with headers on the document only, ORT's pthread workers are blocked and session creation hangs).
-const crossOriginIsolation = {
-  'Cross-Origin-Opener-Policy': 'same-origin',
-  'Cross-Origin-Embedder-Policy': 'require-corp',
-};
+const crossOriginIsolation = { ...ISOLATION_HEADERS };
 
 const ROOT = import.meta.dirname;
 /** Where `npm run models -- --test-packs` writes the packs that only tests use (micro, micro-fp16). */
@@ -33,6 +31,20 @@ function testPacks(outDir: string): Plugin {
       const packs = [...index.packs, ...names.map((e) => e.name).filter((n) => !index.packs.includes(n))];
       await writeFile(join(models, 'index.json'), `${JSON.stringify({ ...index, packs }, null, 2)}\n`);
     },
+  };
+}
+
+/** framingHeaders (src/shared/http-headers.ts) on the dev and preview servers. */
+function framing(): Plugin {
+  const middleware = (req: { url?: string }, res: { setHeader(n: string, v: string): void }, next: () => void) => {
+    const path = new URL(req.url ?? '/', 'http://x').pathname;
+    for (const [name, value] of Object.entries(framingHeaders(path))) res.setHeader(name, value);
+    next();
+  };
+  return {
+    name: 'var-web-framing-headers',
+    configureServer: (server) => void server.middlewares.use(middleware),
+    configurePreviewServer: (server) => void server.middlewares.use(middleware),
   };
 }
 
@@ -93,7 +105,12 @@ export default defineConfig(({ mode }) => {
   const e2e = mode === 'e2e';
   // E2E_DIST: another folder for the test build, so two developers' e2e runs on one machine do not share one.
   const outDir = resolve(ROOT, e2e ? (process.env.E2E_DIST ?? 'dist-e2e') : 'dist');
-  const input: Record<string, string> = { main: resolve(ROOT, 'index.html') };
+  const input: Record<string, string> = {
+    main: resolve(ROOT, 'index.html'),
+    embed: resolve(ROOT, 'embed.html'),
+    // The host pages' client, at a stable address (embed-client.js) so that a snippet can import it.
+    'embed-client': resolve(ROOT, 'src/embed/client.ts'),
+  };
   if (e2e) input.lab = resolve(ROOT, 'src/testing/lab/ort-lab.html');
   return {
     server: { host: '127.0.0.1', port: 5173, strictPort: true, headers: crossOriginIsolation },
@@ -107,13 +124,21 @@ export default defineConfig(({ mode }) => {
     },
     // ORT ships its own wasm next to its .mjs; pre-bundling would move the .mjs away from the wasm.
     optimizeDeps: { exclude: ['onnxruntime-web'] },
-    plugins: [pwa(), ...(e2e ? [testPacks(outDir)] : [])],
+    plugins: [pwa(), framing(), ...(e2e ? [testPacks(outDir)] : [])],
     build: {
       target: 'es2022',
       outDir,
       emptyOutDir: true,
       sourcemap: true,
-      rollupOptions: { input },
+      rollupOptions: {
+        input,
+        // An app build drops the exports of its entries; the client's exports are its point.
+        preserveEntrySignatures: 'exports-only',
+        // The client is imported by other sites' pages by name; everything else keeps content-hashed names.
+        output: {
+          entryFileNames: (chunk) => (chunk.name === 'embed-client' ? 'embed-client.js' : 'assets/[name]-[hash].js'),
+        },
+      },
     },
   };
 });

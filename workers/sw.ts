@@ -20,22 +20,20 @@ import {
 } from 'workbox-precaching';
 import { NavigationRoute, registerRoute } from 'workbox-routing';
 import { NetworkFirst, NetworkOnly } from 'workbox-strategies';
+import { framingHeaders, ISOLATION_HEADERS } from '../src/shared/http-headers';
 
 declare const self: ServiceWorkerGlobalScope & { __WB_MANIFEST: (string | PrecacheEntry)[] };
 
-/** What threaded WASM needs on the document and every worker script (same-origin resources, so CORP same-origin). */
-const ISOLATION_HEADERS: Readonly<Record<string, string>> = {
-  'Cross-Origin-Opener-Policy': 'same-origin',
-  'Cross-Origin-Embedder-Policy': 'require-corp',
-  'Cross-Origin-Resource-Policy': 'same-origin',
-};
-
-/** `response` with the isolation headers it lacks (opaque responses cannot be rebuilt and are left alone). */
-function withIsolation(response: Response): Response {
+/**
+ * `response` with the isolation and framing headers it lacks for `url` (src/shared/http-headers.ts); opaque
+ * responses cannot be rebuilt and are left alone.
+ */
+function withIsolation(response: Response, url: string): Response {
   if (response.type === 'opaque' || response.type === 'opaqueredirect' || response.status === 0) return response;
   const headers = new Headers(response.headers);
   let changed = false;
-  for (const [name, value] of Object.entries(ISOLATION_HEADERS)) {
+  const wanted = { ...ISOLATION_HEADERS, ...framingHeaders(new URL(url).pathname) };
+  for (const [name, value] of Object.entries(wanted)) {
     if (!headers.has(name)) {
       headers.set(name, value);
       changed = true;
@@ -46,7 +44,8 @@ function withIsolation(response: Response): Response {
 }
 
 const isolation = {
-  handlerWillRespond: async ({ response }: { response: Response }) => withIsolation(response),
+  handlerWillRespond: async ({ request, response }: { request: Request; response: Response }) =>
+    withIsolation(response, request.url),
 };
 
 addPlugins([isolation]);
@@ -70,6 +69,13 @@ const MODELS_LIST = new RegExp(`^${escaped}models/(index\\.json|[A-Za-z0-9][A-Za
 registerRoute(
   ({ url, sameOrigin }) => sameOrigin && MODELS_LIST.test(url.pathname),
   new NetworkFirst({ cacheName: 'var-web-models-index', networkTimeoutSeconds: 5, plugins: [isolation] }),
+);
+
+// The embed widget, whatever its query, from the precache too (other sites' pages embed it).
+registerRoute(
+  new NavigationRoute(createHandlerBoundToURL('embed.html'), {
+    allowlist: [new RegExp(`^${escaped}embed\\.html(\\?.*)?$`)],
+  }),
 );
 
 // Other same-origin pages (none in production) come from the network, with the headers.

@@ -23,7 +23,25 @@ import { createRunPanel } from './ui/run-panel';
 import { createScaleStrip } from './ui/scale-strip';
 import { createStoragePanel } from './ui/storage-panel';
 
+/**
+ * The app is not meant to run inside other sites' pages (its headers say frame-ancestors 'none'; hosts that cannot
+ * send headers rely on this): a framed app shows a link out instead. Sites embed embed.html, the widget.
+ */
+function refuseFraming(): boolean {
+  if (window.top === window.self) return false;
+  const link = document.createElement('a');
+  link.href = location.href;
+  link.target = '_blank';
+  link.rel = 'noopener';
+  link.textContent = 'Open var-web in its own tab';
+  const note = document.createElement('p');
+  note.append('var-web does not run inside other pages (embed the widget, embed.html, instead). ', link);
+  document.body.replaceChildren(note);
+  return true;
+}
+
 async function main(): Promise<void> {
+  if (refuseFraming()) return;
   const url = new URL(location.href);
   const form = byTestId(document, 'controls', HTMLFormElement);
   const stage = byTestId(document, 'stage', HTMLElement);

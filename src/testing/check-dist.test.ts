@@ -13,6 +13,7 @@ async function put(path: string, text: string): Promise<void> {
 async function cleanBuild(): Promise<void> {
   dir = await mkdtemp(join(tmpdir(), 'var-web-dist-'));
   await put('index.html', '<script type="module" src="/assets/main.js"></script>');
+  await put('embed.html', '<script type="module" src="/assets/embed.js"></script>');
   await put('assets/main.js', 'console.log("app")');
   await put('assets/engine.worker.js', 'self.onmessage = () => {}');
   await put('models/index.json', JSON.stringify({ packs: ['tiny'] }));
@@ -32,7 +33,7 @@ describe('check:dist', () => {
   it('finds a test page', async () => {
     await cleanBuild();
     await put('src/testing/lab/ort-lab.html', '<p>lab</p>');
-    expect((await findTestParts(dir)).join('\n')).toMatch(/ort-lab\.html: a page other than the app/);
+    expect((await findTestParts(dir)).join('\n')).toMatch(/ort-lab\.html: a page other than the app's/);
   });
 
   it('finds a test hook or the lab inside a script or a source map', async () => {

@@ -5,6 +5,9 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+/** The product's pages: the app and the embed widget. */
+export const APP_PAGES: readonly string[] = ['index.html', 'embed.html'];
+
 /** Packs that exist only for tests (`npm run models -- --test-packs` writes them to .test-packs/). */
 export const TEST_PACK_NAMES: readonly string[] = ['micro', 'micro-fp16'];
 
@@ -33,7 +36,7 @@ export async function findTestParts(distDir: string): Promise<string[]> {
   const textual = /\.(html|js|mjs|css|json|map|webmanifest|txt)$/;
   for (const file of files) {
     const rel = relative(distDir, file);
-    if (rel.endsWith('.html') && rel !== 'index.html') problems.push(`${rel}: a page other than the app`);
+    if (rel.endsWith('.html') && !APP_PAGES.includes(rel)) problems.push(`${rel}: a page other than the app's`);
     const pack = /^models\/([^/]+)\//.exec(rel)?.[1];
     if (pack && TEST_PACK_NAMES.includes(pack) && rel.endsWith('manifest.json')) {
       problems.push(`${rel}: test pack "${pack}"`);

@@ -35,7 +35,12 @@ export interface StaticServer {
   close(): Promise<void>;
 }
 
-export async function startStaticServer(root: string, prefix = '/'): Promise<StaticServer> {
+/** `headers`: sent with every file (e.g. COOP/COEP for a cross-origin-isolated host page); none by default. */
+export async function startStaticServer(
+  root: string,
+  prefix = '/',
+  headers: Readonly<Record<string, string>> = {},
+): Promise<StaticServer> {
   const state = { root, requests: [] as string[], down: false };
   const server = createServer(async (req, res) => {
     if (state.down) return void req.socket.destroy();
@@ -48,7 +53,7 @@ export async function startStaticServer(root: string, prefix = '/'): Promise<Sta
     try {
       if (!(await stat(file)).isFile()) throw new Error('not a file');
       const body = await readFile(file);
-      res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' }).end(body);
+      res.writeHead(200, { ...headers, 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' }).end(body);
     } catch {
       res.writeHead(404).end('not found');
     }
