@@ -2,7 +2,11 @@
 
 import * as Comlink from 'comlink';
 import type {
+  ConvertCallbacks,
+  ConvertProgress,
+  ConvertRequest,
   DownloadCallbacks,
+  EditParams,
   GenerateCallbacks,
   GenerateParams,
   GenerationResult,
@@ -79,6 +83,16 @@ export function connectEngineWorker<W extends WorkerEngine>(
     listModels: () => call((e) => e.listModels()),
     // Callbacks cross the boundary as one comlink proxy with both methods always present (the worker cannot see
     // which optional ones exist); the previews inside updates arrive transferred.
+    edit: (params: EditParams, callbacks: GenerateCallbacks = {}): Promise<GenerationResult> =>
+      call((e) =>
+        e.edit(
+          params,
+          Comlink.proxy({
+            onProgress: (p: LoadProgress) => callbacks.onProgress?.(p),
+            onScale: (u: ScaleUpdate) => callbacks.onScale?.(u),
+          }),
+        ),
+      ),
     generate: (params: GenerateParams, callbacks: GenerateCallbacks = {}): Promise<GenerationResult> =>
       call((e) =>
         e.generate(
@@ -97,6 +111,16 @@ export function connectEngineWorker<W extends WorkerEngine>(
     cancelDownload: () => call((e) => e.cancelDownload()),
     deleteModel: (modelId: string) => call((e) => e.deleteModel(modelId)),
     storageUsage: () => call((e) => e.storageUsage()),
+    // Files in the request cross as structured clones (a File is a handle, not a copy of its bytes).
+    convertModel: (request: ConvertRequest, callbacks: ConvertCallbacks = {}) =>
+      call((e) =>
+        e.convertModel(request, Comlink.proxy({ onProgress: (p: ConvertProgress) => callbacks.onProgress?.(p) })),
+      ),
+    cancelConversion: () => call((e) => e.cancelConversion()),
+    addModelPack: (packUrl: string, callbacks: DownloadCallbacks = {}) =>
+      call((e) =>
+        e.addModelPack(packUrl, Comlink.proxy({ onProgress: (p: LoadProgress) => callbacks.onProgress?.(p) })),
+      ),
     terminate: () => {
       terminated = true;
       current.worker.terminate();

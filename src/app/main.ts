@@ -12,6 +12,7 @@ import { createAppBanners } from './pwa/app-banners';
 import { startServiceWorker } from './pwa/service-worker';
 import { drawSeed, type RunSettings, toGenerateParams } from './run-settings';
 import { parseSettingsQuery, shareUrl, withoutAutorun } from './share-url';
+import { createAddModelForm } from './ui/add-model-form';
 import { createClassPicker } from './ui/class-picker';
 import { createControls } from './ui/controls';
 import { renderDevicePanel } from './ui/device-panel';
@@ -67,6 +68,19 @@ async function main(): Promise<void> {
   const storage = createStoragePanel(byTestId(document, 'storage', HTMLElement), {
     onDelete: (m) => void remove(m),
   });
+  // A model added (converted in the worker, or a hosted pack) is listed and selected at once.
+  const addModel = createAddModelForm(byTestId(document, 'add-model', HTMLElement), engine, {
+    onAdded: (m) => {
+      void engine
+        .listModels()
+        .then((list) => {
+          models.setModels(list, m.id);
+          panel.setGenerateEnabled(list.length > 0);
+        })
+        .then(() => refreshStorage())
+        .catch(() => undefined);
+    },
+  });
   panel.setGenerateEnabled(false);
   const linkNote = query.notes.length > 0 ? `Link parameters adjusted: ${query.notes.join('; ')}.` : null;
   panel.note(linkNote);
@@ -94,6 +108,7 @@ async function main(): Promise<void> {
     }
     models.setDownloadEnabled(job === null && !deleting);
     storage.setBusy(job !== null || deleting);
+    addModel.setBusy(job !== null || deleting);
   }
 
   /** Asks for persistent storage (in the click that starts a download) and shows the answer in the Storage panel. */

@@ -122,10 +122,10 @@ describe('convert CLI', () => {
     expect(stderr).not.toMatch(/error/);
     expect(code).toBe(0);
     // Not a TTY: one progress line per file, no carriage returns.
-    expect(stderr.match(/^ {2}\[\d\/6\] /gm)).toHaveLength(6);
+    expect(stderr.match(/^ {2}\[\d\/9\] /gm)).toHaveLength(9); // graphs, weights, codebook, encoder and tokenizer
     expect(stderr).not.toContain('\r');
     expect(stdout).toMatch(/name tiny, label "Tiny test model \(random weights\)", random weights/);
-    expect(stdout).toMatch(/total 9\.\d MB in 6 files/);
+    expect(stdout).toMatch(/total 12\.\d MB in 9 files/);
     expect(await listDir(out)).toContain('manifest.json');
   });
 
@@ -139,7 +139,7 @@ describe('convert CLI', () => {
     });
     expect(ok.stdout).toMatch(/^pack .*micro$/m);
     expect(ok.stdout).toMatch(/peak RSS \d+\.\d MB/);
-    expect(ok.stderr).toMatch(/\[6\/6\] codebook\.f32/);
+    expect(ok.stderr).toMatch(/\[9\/9\] tokenizer\.onnx/);
     expect(await listDir(out)).toContain('manifest.json');
 
     const failed = await run(

@@ -1,15 +1,18 @@
 // `npm run generate -- --model <pack> --class 207 [--n 4] [--seed 0] [--cfg 4] [--top-k 900] [--top-p 0.95]
 //  [--more-smooth] [--fid] [--scales] [--backend wasm|native] [--threads N] [--out out/]`: images from a model pack.
+// With `--image in.png --mask mask.png [--class 207|none]`: zero-shot editing (issue 16).
 
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { encode as encodePng } from 'fast-png';
+import { fitGeometry, fitImage, fitMask } from '../core/generate/edit-input';
 import { DEMO_DEFAULTS, FID_PRESET, type SamplingOptions, validateSettings } from '../core/generate/settings';
 import type { DecodedImages } from '../core/generate/var-pipeline';
 import { VarPipeline } from '../core/generate/var-pipeline';
 import { type NodeBackendName, nodeBackend } from '../node/ort-backends';
 import { openPackDir } from '../node/pack-dir';
+import { readPngPixels } from '../node/png-pixels';
 import { VarError } from '../shared/errors';
 import { IMAGENET_CLASSES, resolveClass } from '../shared/imagenet-classes';
 
@@ -25,7 +28,11 @@ const USAGE = `usage: npm run generate -- --model <pack dir> --class <id or name
   --scales         also write the image after every scale
   --backend        wasm (onnxruntime-web, as in the browser) or native (onnxruntime-node CPU); default wasm
   --threads        default: all cores
-  --out            output folder (default out/)`;
+  --out            output folder (default out/)
+  --image          edit this PNG (any size: VAR's evaluation transform, Lanczos resize of the shorter side to
+                   1.125 × the model's size, then a centre crop; an image of the model's size is used as it is)
+  --mask           with --image: PNG of the image's aspect ratio, any size; white = generate, black = keep
+                   (--class none: no class, the null class in both guidance halves)`;
 
 class UsageError extends Error {}
 
@@ -58,6 +65,118 @@ function toPngs(images: DecodedImages): Uint8Array[] {
   });
 }
 
+interface EditValues {
+  readonly model: string;
+  readonly image: string;
+  readonly mask: string;
+  readonly backend: string;
+  readonly threads?: string;
+  readonly out: string;
+  readonly scales: boolean;
+}
+
+/** --image/--mask: n edits (image i with seed + i), PNGs and result.json with the edit's settings. */
+async function editMain(values: EditValues, sampling: SamplingOptions, label: number | null, n: number): Promise<void> {
+  const threads = values.threads === undefined ? undefined : number(values.threads, 'threads', 1);
+  if (threads !== undefined && (!Number.isInteger(threads) || threads < 1)) {
+    throw new UsageError(`--threads must be an integer ≥ 1, got ${threads}`);
+  }
+  // Inputs first: a bad file should not cost a model load.
+  const imagePixels = await readPngPixels(resolve(values.image), 'image');
+  const maskPixels = await readPngPixels(resolve(values.mask), 'mask');
+  const pack = await openPackDir(resolve(values.model));
+  const m = pack.manifest;
+  if (!m.graphs.encoder || !m.graphs.tokenizer) {
+    throw new VarError(
+      'E_PACK_NO_ENCODER',
+      `${m.label} has no image encoder (converted before editing existed): re-convert it with this version to edit`,
+    );
+  }
+  if (label !== null && label >= m.numClasses) {
+    throw new VarError('E_BAD_CLASS', `${m.label} has ${m.numClasses} classes; ${label} is outside`);
+  }
+  const size = m.imageSize;
+  const image = fitImage(imagePixels, size);
+  const mask = fitMask(maskPixels, imagePixels.width, imagePixels.height, size);
+  const geometry = fitGeometry(imagePixels.width, imagePixels.height, size);
+  validateSettings({ ...sampling, labels: [label ?? 0] }, { vocabSize: m.var.vocabSize, numClasses: m.numClasses });
+  const backend = await nodeBackend(values.backend as NodeBackendName, threads);
+  const tLoad = performance.now();
+  const pipeline = await VarPipeline.load(pack, backend);
+  const sessionMs = performance.now() - tLoad;
+  const outDir = resolve(values.out);
+  await mkdir(outDir, { recursive: true });
+  await writeFile(
+    join(outDir, 'input.png'),
+    (toPngs({ data: image, batch: 1, size }) as Uint8Array[])[0] as Uint8Array,
+  );
+  console.error(
+    `${m.label}${m.randomWeights ? ' — random weights: expect noise' : ''}; edit of ${values.image} ` +
+      `(${imagePixels.width}×${imagePixels.height}, ${geometry.mode}); class ${label ?? 'none'}; ${n} image(s) on ` +
+      `${backend.name}; cfg ${sampling.cfg}, top-k ${sampling.topK}, top-p ${sampling.topP}, seed ${sampling.seed}`,
+  );
+  const images = [];
+  const runs = [];
+  for (let b = 0; b < n; b++) {
+    const seed = (sampling.seed + b) >>> 0;
+    const result = await pipeline.edit(
+      { ...sampling, seed, image, mask, label },
+      {
+        onScale: async (e) => {
+          const ms = e.timings.transformerMs + e.timings.samplingMs + e.timings.quantizerMs;
+          console.error(`image ${b} scale ${e.si + 1}/${e.scaleCount} · ${e.pn}×${e.pn} · ${ms.toFixed(0)} ms`);
+          if (values.scales) {
+            const png = toPngs(await e.decodePreview())[0] as Uint8Array;
+            await writeFile(join(outDir, `image-${b}-scale-${e.si}.png`), png);
+          }
+        },
+      },
+    );
+    const file = `image-${b}.png`;
+    await writeFile(join(outDir, file), toPngs(result.images)[0] as Uint8Array);
+    images.push({ file, seed, ids: Array.from(result.ids[0] as Int32Array) });
+    runs.push({
+      encodeMs: result.encodeMs,
+      tokenizeMs: result.tokenizeMs,
+      firstScaleMs: result.firstScaleMs,
+      scales: result.scales,
+      decodeMs: result.decodeMs,
+      totalMs: result.totalMs,
+    });
+    if (b === 0) {
+      const kept = result.generatedPerScale.map((g, si) => `${g}/${(m.patchNums[si] as number) ** 2}`).join(' ');
+      console.error(`generated tokens per scale: ${kept}; image tokens: result.json imageIds`);
+      Object.assign(images[0] as object, { imageIds: Array.from(result.imageIds) });
+      Object.assign(runs[0] as object, { generatedPerScale: result.generatedPerScale });
+    }
+  }
+  await pipeline.release();
+  const report = {
+    model: { name: m.name, label: m.label, randomWeights: m.randomWeights, patchNums: m.patchNums },
+    settings: {
+      edit: {
+        image: values.image,
+        imageSize: [imagePixels.width, imagePixels.height],
+        mask: values.mask,
+        maskSize: [maskPixels.width, maskPixels.height],
+        fit: geometry,
+        rule: 'token generated where the area-averaged mask is >= 0.5, else the image token (teacher forcing)',
+        generatedPerScale: (runs[0] as { generatedPerScale?: number[] }).generatedPerScale,
+      },
+      class: label,
+      className: label === null ? 'none' : IMAGENET_CLASSES[label]?.name,
+      n,
+      ...sampling,
+      backend: backend.name,
+    },
+    timings: { sessionMs, runs },
+    images,
+  };
+  await writeFile(join(outDir, 'result.json'), `${JSON.stringify(report, null, 2)}\n`);
+  const total = runs.reduce((t, r) => t + r.totalMs, 0);
+  console.error(`${n} edit(s) in ${(total / 1000).toFixed(2)} s → ${outDir}`);
+}
+
 async function main(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
@@ -75,6 +194,8 @@ async function main(argv: string[]): Promise<void> {
       backend: { type: 'string', default: 'wasm' },
       threads: { type: 'string' },
       out: { type: 'string', default: 'out' },
+      image: { type: 'string' },
+      mask: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -84,7 +205,11 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   if (!values.model) throw new UsageError('--model is required');
-  if (!values.class) throw new UsageError('--class is required');
+  if (!values.class) throw new UsageError('--class is required (with --image it may be "none")');
+  if (values.mask !== undefined && values.image === undefined) throw new UsageError('--mask needs --image');
+  if (values.image !== undefined && values.mask === undefined) throw new UsageError('--image needs --mask');
+  const editing = values.image !== undefined;
+  if (values.class === 'none' && !editing) throw new UsageError('--class none is only for edits (--image)');
   if (values.backend !== 'wasm' && values.backend !== 'native') {
     throw new UsageError(`--backend must be wasm or native, got "${values.backend}"`);
   }
@@ -97,9 +222,13 @@ async function main(argv: string[]): Promise<void> {
     moreSmooth: values['more-smooth'] || base.moreSmooth,
     seed: number(values.seed, 'seed', 0),
   };
-  const cls = resolveClass(values.class);
+  const cls = values.class === 'none' ? { id: -1, name: 'none' } : resolveClass(values.class);
   // Before the pack is read: a typo should not cost a model load.
-  validateSettings({ ...sampling, labels: [cls.id], count: n }, { maxImages: MAX_IMAGES });
+  validateSettings({ ...sampling, labels: [Math.max(cls.id, 0)], count: n }, { maxImages: MAX_IMAGES });
+  if (editing) {
+    await editMain(values as EditValues, sampling, cls.id < 0 ? null : cls.id, n);
+    return;
+  }
   const labels = Array.from({ length: n }, () => cls.id);
   const threads = values.threads === undefined ? undefined : number(values.threads, 'threads', 1);
   if (threads !== undefined && (!Number.isInteger(threads) || threads < 1)) {

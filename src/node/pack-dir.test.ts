@@ -86,7 +86,17 @@ describe('the tiny fixture pack', () => {
       },
     });
     expect(manifest.files.map((f) => f.path).sort()).toEqual(
-      ['codebook.f32', 'decoder.data', 'decoder.onnx', 'quantizer.onnx', 'transformer.data', 'transformer.onnx'].sort(),
+      [
+        'codebook.f32',
+        'decoder.data',
+        'decoder.onnx',
+        'encoder.data',
+        'encoder.onnx',
+        'quantizer.onnx',
+        'tokenizer.onnx',
+        'transformer.data',
+        'transformer.onnx',
+      ].sort(),
     );
     expect(await listDir(dir)).toEqual([...manifest.files.map((f) => f.path), 'manifest.json'].sort());
     for (const f of manifest.files) {

@@ -1,5 +1,6 @@
 // The one engine interface the page sees, whether the engine runs in a worker (comlink) or in-thread (tests).
 
+import type { QuantVariant } from '../core/weight-quant/encodings';
 import type { Capabilities } from './capabilities';
 
 /** A model pack the engine can load (from the models index). */
@@ -72,6 +73,19 @@ export interface GenerateParams {
   readonly previewMaxLatent?: number;
 }
 
+/**
+ * An edit (issue 16): the image's tokens are kept outside the mask and generated inside it, scale by scale (teacher
+ * forcing). Sampling fields as GenerateParams; one image a run. The result's image has `classId` −1 when none.
+ */
+export interface EditParams extends Omit<GenerateParams, 'classId' | 'count'> {
+  /** Any size (at most 16384 a side, 40 MP): fitted with VAR's evaluation transform unless it is the model's size. */
+  readonly image: Rgba;
+  /** White = generate, black = keep; any size with the image's aspect ratio (E_BAD_MASK otherwise). */
+  readonly mask: Rgba;
+  /** The class to generate with, or null: none. */
+  readonly classId: number | null;
+}
+
 /** RGBA pixels (row-major, 4 bytes a pixel), transferred rather than copied across the worker boundary. */
 export interface Rgba {
   readonly width: number;
@@ -115,6 +129,8 @@ export interface GenerationResult {
     readonly firstPreviewMs: number;
     readonly totalMs: number;
     readonly decodeMs: number;
+    /** Edits only: encoding and tokenising the input image (part of totalMs). */
+    readonly encodeMs?: number;
   };
 }
 
@@ -143,6 +159,61 @@ export interface DownloadCallbacks {
   onProgress?(progress: LoadProgress): void;
 }
 
+/** A Blob or File, typed by what the engine uses (this contract also compiles without the DOM library). */
+export interface FileLike {
+  readonly size: number;
+  readonly name?: string;
+  slice(start?: number, end?: number): { arrayBuffer(): Promise<ArrayBuffer> };
+}
+
+/** A checkpoint to convert: a URL (read with Range requests) or a local file (the page's file input, a drop). */
+export type CheckpointSource = { readonly url: string } | { readonly file: FileLike; readonly name?: string };
+
+export interface ConvertRequest {
+  /** The VAR transformer checkpoint (a state dict, or a trainer checkpoint with it under trainer.var_wo_ddp). */
+  readonly var?: CheckpointSource;
+  readonly vae?: CheckpointSource;
+  /** Instead of var/vae: two local files in any order, told apart by their keys. */
+  readonly files?: readonly FileLike[];
+  /** How weights are stored (`npm run convert --quant`); default 'q4'. */
+  readonly quant?: QuantVariant;
+}
+
+/**
+ * 'checking': the checkpoints' directories and pickles are read and the pair validated (nothing is written before
+ * this passes); 'hashing': local files are hashed for the manifest (URLs take the Hub's listing instead);
+ * 'converting': tensors are fetched, converted and written to the store (an interrupted conversion resumes here);
+ * 'writing': the manifest, which lists the model.
+ */
+export type ConvertPhase = 'checking' | 'hashing' | 'converting' | 'writing';
+
+export interface ConvertProgress {
+  readonly phase: ConvertPhase;
+  /** The pack's name once planned ('' before). */
+  readonly name: string;
+  /** Both checkpoints' sizes (from the server's Content-Length for URLs): what "downloads 1.7 GB" means. */
+  readonly checkpointBytes: number;
+  /** Checkpoint bytes received over the network in this run (retries included). */
+  readonly fetchedBytes: number;
+  /** Local checkpoint bytes hashed ('hashing'). */
+  readonly hashedBytes: number;
+  readonly tensorsDone: number;
+  readonly tensorsTotal: number;
+  /** Pack bytes written to the store, of `packBytes` (those kept from an interrupted run included). */
+  readonly packBytesDone: number;
+  readonly packBytes: number;
+  /** Pack bytes an earlier, interrupted conversion had written: not converted again. */
+  readonly resumedBytes: number;
+  /** The pack file being written, its bytes written and its size. */
+  readonly file: string;
+  readonly fileBytesDone: number;
+  readonly fileBytes: number;
+}
+
+export interface ConvertCallbacks {
+  onProgress?(progress: ConvertProgress): void;
+}
+
 export interface VarEngine {
   /** Probes the device once; later calls return the same frozen table. */
   capabilities(): Promise<Capabilities>;
@@ -167,8 +238,30 @@ export interface VarEngine {
    * (it rejects with E_ABORTED) and starts after it stopped: the latest request wins.
    */
   generate(params: GenerateParams, callbacks?: GenerateCallbacks): Promise<GenerationResult>;
+  /**
+   * Edits an image (EditParams): streams one update per scale like generate(), and shares its queue (the latest
+   * request wins). E_PACK_NO_ENCODER for packs converted before editing existed; E_BAD_IMAGE / E_BAD_MASK.
+   */
+  edit(params: EditParams, callbacks?: GenerateCallbacks): Promise<GenerationResult>;
   /** Cancels the running generation, if any, within one scale. */
   cancel(): Promise<void>;
+  /**
+   * Converts a VAR and a VQ-VAE checkpoint into a pack in the store (the same files as `npm run convert`), then lists
+   * it. Reads only what the pack needs; resumes a conversion of the same inputs that was interrupted. Rejects with the
+   * reader's and validator's codes for bad inputs (nothing is written then), E_NETWORK, E_QUOTA, or E_ABORTED after
+   * cancelConversion() (what was written is kept for the next try).
+   */
+  convertModel(request: ConvertRequest, callbacks?: ConvertCallbacks): Promise<ModelInfo>;
+  /**
+   * Stops the running convertModel() (within one tensor) or addModelPack(); what was written stays for the next try
+   * with the same inputs.
+   */
+  cancelConversion(): Promise<void>;
+  /**
+   * Adds a hosted pack (a folder URL holding manifest.json, as `npm run convert` writes it) and downloads it into the
+   * store, verified file by file. E_NETWORK, E_PACK_FORMAT (not a pack), E_PACK_CORRUPT, E_QUOTA, E_ABORTED.
+   */
+  addModelPack(packUrl: string, callbacks?: DownloadCallbacks): Promise<ModelInfo>;
 }
 
 /** What an engine running in a worker adds for its client: the death watch (see engine-client.ts). */

@@ -22,6 +22,10 @@ export const ERROR_CODES = [
   // generation
   'E_BAD_SETTINGS',
   'E_BAD_CLASS',
+  // editing (issue 16): the input image or mask cannot be used; the pack has no encoder/tokenizer graphs
+  'E_BAD_IMAGE',
+  'E_BAD_MASK',
+  'E_PACK_NO_ENCODER',
   // engine
   'E_NETWORK',
   'E_GPU_DEVICE_LOST',

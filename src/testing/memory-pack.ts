@@ -2,7 +2,9 @@
 
 import { buildVarTransformer } from '../core/graphs/var-transformer';
 import { buildQuantizerGraph } from '../core/graphs/vq-quantizer';
+import { buildTokenizerGraph } from '../core/graphs/vq-tokenizer';
 import { buildVqvaeDecoderGraph } from '../core/graphs/vqvae-decoder';
+import { vqvaeEncoderGraph } from '../core/graphs/vqvae-encoder';
 import { checkpointWeights } from '../core/graphs/weight-provider';
 import { readVarConfig } from '../core/model/var-config';
 import { readVqvaeConfig } from '../core/model/vqvae-config';
@@ -12,7 +14,12 @@ import { PACK_FORMAT, PACK_FORMAT_VERSION } from '../core/pack/manifest';
 import type { PackSource } from '../core/pack/pack-source';
 import type { Checkpoint } from '../core/pth/types';
 
-export async function memoryPack(varCkpt: Checkpoint, vaeCkpt: Checkpoint): Promise<PackSource> {
+/** `encoder: false` leaves out the edit graphs (a pack written before issue 16). */
+export async function memoryPack(
+  varCkpt: Checkpoint,
+  vaeCkpt: Checkpoint,
+  options: { readonly encoder?: boolean } = {},
+): Promise<PackSource> {
   const varConfig = await readVarConfig(varCkpt);
   const vqvae = await readVqvaeConfig(vaeCkpt);
   const files = new Map<string, Uint8Array>();
@@ -29,6 +36,18 @@ export async function memoryPack(varCkpt: Checkpoint, vaeCkpt: Checkpoint): Prom
   const decoder = await buildVqvaeDecoderGraph(vaeWeights, vqvae, { externalData: { location: 'decoder.data' } });
   files.set('decoder.onnx', decoder.model);
   for (const [path, data] of decoder.externalData) files.set(path, data);
+  const withEncoder = options.encoder ?? true;
+  if (withEncoder) {
+    const encoder = (await vqvaeEncoderGraph(vaeWeights, vqvae).builder.materialize()).toModel({
+      externalData: { location: 'encoder.data' },
+    });
+    files.set('encoder.onnx', encoder.model);
+    for (const [path, data] of encoder.externalData) files.set(path, data);
+    files.set(
+      'tokenizer.onnx',
+      (await buildTokenizerGraph(vaeWeights, { ...vqvae, patchNums: varConfig.patchNums })).model,
+    );
+  }
   const codebook = await vaeWeights.get('quantize.embedding.weight', [vqvae.vocabSize, vqvae.zChannels]);
   files.set('codebook.f32', new Uint8Array(codebook.buffer, codebook.byteOffset, codebook.byteLength));
 
@@ -52,6 +71,9 @@ export async function memoryPack(varCkpt: Checkpoint, vaeCkpt: Checkpoint): Prom
       transformer: { ...graph('transformer.onnx', [...transformer.externalData.keys()]), attention: 'matmul' },
       quantizer: graph('quantizer.onnx', []),
       decoder: graph('decoder.onnx', [...decoder.externalData.keys()]),
+      ...(withEncoder
+        ? { encoder: graph('encoder.onnx', ['encoder.data']), tokenizer: graph('tokenizer.onnx', []) }
+        : {}),
     },
     files: [...files].map(([path, data]) => ({ path, bytes: data.byteLength, sha256: '' })),
   };

@@ -8,7 +8,10 @@ import * as Comlink from 'comlink';
 import { validateSettings } from '../../src/core/generate/settings';
 import type { Capabilities } from '../../src/shared/capabilities';
 import type {
+  ConvertCallbacks,
+  ConvertRequest,
   DownloadCallbacks,
+  EditParams,
   GenerateCallbacks,
   GenerateParams,
   GenerationResult,
@@ -18,7 +21,9 @@ import type {
 } from '../../src/shared/engine-api';
 import { hasErrorCode, VarError } from '../../src/shared/errors';
 import { chooseBackend } from './backend-choice';
+import { ModelAdditions } from './convert/model-additions';
 import { DeviceWatch, deviceLostError } from './device-watch';
+import { runEdit } from './edit-run';
 import { ModelCatalog, modelInfo } from './model-catalog';
 import { ModelsIndex } from './models-index';
 import { PreviewStream } from './previews';
@@ -57,11 +62,26 @@ export class Engine implements VarEngine {
   private readonly device = new DeviceWatch();
   /** The running downloadModel(), if any (one at a time; a new one cancels it). */
   private download: AbortController | undefined;
+  /** Models added in the page: converted checkpoints, hosted packs. */
+  private readonly additions: ModelAdditions;
 
   constructor(options: EngineOptions = {}) {
     this.store = options.store ?? { store: new ModelStore() };
     this.catalog = new ModelCatalog(new ModelsIndex(options.modelsUrl ?? defaultModelsUrl()), this.store.store);
     this.sessions = new Sessions(this.store);
+    this.additions = new ModelAdditions(this.store);
+  }
+
+  convertModel(request: ConvertRequest, callbacks: ConvertCallbacks = {}): Promise<ModelInfo> {
+    return this.additions.convert(request, callbacks);
+  }
+
+  cancelConversion(): Promise<void> {
+    return this.additions.cancel();
+  }
+
+  addModelPack(packUrl: string, callbacks: DownloadCallbacks = {}): Promise<ModelInfo> {
+    return this.additions.addPack(packUrl, callbacks);
   }
 
   capabilities(): Promise<Capabilities> {
@@ -128,8 +148,17 @@ export class Engine implements VarEngine {
     return this.runs.start((run) => this.run(run, params, callbacks));
   }
 
-  private async run(run: Run, params: GenerateParams, callbacks: GenerateCallbacks): Promise<GenerationResult> {
-    validateSettings({ ...params, labels: [params.classId] }, { maxImages: MAX_IMAGES }); // before any model load
+  edit(params: EditParams, callbacks: GenerateCallbacks = {}): Promise<GenerationResult> {
+    return this.runs.start((run) => this.run(run, { ...params, count: 1 }, callbacks, params));
+  }
+
+  private async run(
+    run: Run,
+    params: Omit<GenerateParams, 'classId'> & { readonly classId: number | null },
+    callbacks: GenerateCallbacks,
+    edit?: EditParams,
+  ): Promise<GenerationResult> {
+    validateSettings({ ...params, labels: [params.classId ?? 0] }, { maxImages: MAX_IMAGES }); // before any model load
     const capabilities = await this.capabilities();
     const backend = chooseBackend(capabilities, params.backend ?? 'auto');
     if (backend === 'webgpu' && this.device.lostReason) throw deviceLostError(this.device.lostReason);
@@ -156,13 +185,14 @@ export class Engine implements VarEngine {
       ...(params.previewMaxLatent !== undefined ? { maxLatent: params.previewMaxLatent } : {}),
       deliver: (update) => callbacks.onScale?.(update),
     });
-    const labels = Array.from({ length: params.count }, () => params.classId);
-    let result: Awaited<ReturnType<typeof loaded.pipeline.generate>>;
+    const classId = params.classId ?? -1;
+    const labels = Array.from({ length: params.count }, () => classId);
+    let result: Awaited<ReturnType<typeof loaded.pipeline.generate>> & { encodeMs?: number; tokenizeMs?: number };
     try {
-      const generation = loaded.pipeline.generate(
-        { ...params, labels },
-        { signal: run.signal, onScale: previews.onScale },
-      );
+      const options = { signal: run.signal, onScale: previews.onScale };
+      const generation = edit
+        ? runEdit(loaded.pipeline, edit, options)
+        : loaded.pipeline.generate({ ...params, labels }, options);
       result = await (loaded.backend === 'webgpu' ? this.device.race(generation) : generation);
     } catch (error) {
       throw this.runError(error, loaded);
@@ -170,7 +200,7 @@ export class Engine implements VarEngine {
     const images = toRgba(result.images).map((rgba, i) => ({
       rgba,
       seed: (params.seed + i) >>> 0,
-      classId: params.classId,
+      classId,
       ids: result.ids[i] as Int32Array,
     }));
     const out: GenerationResult = {
@@ -183,6 +213,7 @@ export class Engine implements VarEngine {
         firstPreviewMs: previews.firstPreviewMs,
         totalMs: result.totalMs,
         decodeMs: result.decodeMs,
+        ...(result.encodeMs === undefined ? {} : { encodeMs: result.encodeMs + (result.tokenizeMs ?? 0) }),
       },
     };
     return Comlink.transfer(out, rgbaBuffers(images.map((i) => i.rgba)));

@@ -77,6 +77,22 @@ describe('ModelCatalog', () => {
     });
   });
 
+  it('online, models added to the store that the index does not list come after the index, findable', async () => {
+    const fileC = testFile('c.bin', 500);
+    const added = { ...testManifest('var_d2', [fileC.entry]), imageSize: 256, patchNums: [1, 2], numClasses: 1000 };
+    await s.putManifest('converted:/var_d2/', added);
+    await s.putFile({ sha256: fileC.entry.sha256, bytes: 500, chunkBytes: s.chunkBytes, completedAt: 1 });
+    await store(s, packA, true); // in the index too: listed once, in the index's place
+    const catalog = new ModelCatalog(source(state), s);
+    const models = await catalog.list();
+    expect(models.map((m) => [m.id, m.offline, m.download.state, m.url])).toEqual([
+      ['a', false, 'downloaded', 'http://models.test/models/a/'],
+      ['b', false, 'not-downloaded', 'http://models.test/models/b/'],
+      ['var_d2', false, 'downloaded', 'converted:/var_d2/'],
+    ]);
+    expect((await catalog.find('var_d2')).packUrl).toBe('converted:/var_d2/');
+  });
+
   it('online, a model the index does not list is E_UNKNOWN_MODEL naming the index', async () => {
     await expect(new ModelCatalog(source(state), s).find('var_d16')).rejects.toMatchObject({
       code: 'E_UNKNOWN_MODEL',

@@ -4,7 +4,7 @@
 import type { PackManifest } from '../../src/core/pack/manifest';
 import type { DownloadStatus, ModelInfo } from '../../src/shared/engine-api';
 import { hasErrorCode, VarError } from '../../src/shared/errors';
-import type { ModelsSource } from './models-index';
+import type { IndexedModel, ModelsSource } from './models-index';
 import type { ModelStore } from './store/model-store';
 import { listStoredModels, modelStatus } from './store/stored-models';
 
@@ -22,10 +22,14 @@ export class ModelCatalog {
     private readonly store: ModelStore,
   ) {}
 
-  /** The index's models, or the store's complete ones when the index cannot be reached (`offline`). */
+  /**
+   * The index's models, then the models added to the store that the index does not list (converted in the page, or
+   * a hosted pack URL); or the store's complete ones when the index cannot be reached (`offline`).
+   */
   async entries(): Promise<{ readonly entries: CatalogEntry[]; readonly offline: boolean }> {
+    let indexed: IndexedModel[];
     try {
-      return { entries: (await this.index.list()).map((m) => ({ ...m, offline: false })), offline: false };
+      indexed = await this.index.list();
     } catch (error) {
       if (!hasErrorCode(error, 'E_NETWORK')) throw error;
       const stored = await listStoredModels(this.store);
@@ -34,6 +38,11 @@ export class ModelCatalog {
         .map((m) => ({ id: m.name, packUrl: m.packUrl, manifest: m.manifest, offline: true }));
       return { entries, offline: true };
     }
+    const names = new Set(indexed.map((m) => m.id));
+    const added = (await listStoredModels(this.store))
+      .filter((m) => !names.has(m.name))
+      .map((m) => ({ id: m.name, packUrl: m.packUrl, manifest: m.manifest }));
+    return { entries: [...indexed, ...added].map((m) => ({ ...m, offline: false })), offline: false };
   }
 
   async list(): Promise<ModelInfo[]> {

@@ -9,10 +9,13 @@ import { VarError } from '../../shared/errors';
 import { areaMatrix, scaleOffsets } from '../graphs/scale-resample';
 import { VAR_IO } from '../graphs/var-transformer';
 import { quantizerStepFeeds } from '../graphs/vq-quantizer';
+import { tokenizerStepFeeds } from '../graphs/vq-tokenizer';
+import { ENCODER_IO } from '../graphs/vqvae-encoder';
 import type { PackGraph, PackManifest } from '../pack/manifest';
 import type { PackSource } from '../pack/pack-source';
 import type { InferenceBackend } from './backend';
 import { lookupCodebook, mixCodebook } from './codebook';
+import { scaleMasks } from './edit-input';
 import { guidanceRatio, gumbelSoftmaxRows, mixGuidance } from './guidance';
 import { Rng } from './rng';
 import { filterTopKTopP, sampleRows } from './sampler';
@@ -80,6 +83,39 @@ export interface GenerateOptions {
   readonly onScale?: (event: ScaleEvent) => void | Promise<void>;
 }
 
+export interface EditRequest extends SamplingOptions {
+  /** (3, S, S) float32 in [0, 1], planar RGB, S = manifest.imageSize (edit-input.ts `fitImage` makes one). */
+  readonly image: Float32Array;
+  /** (S, S) float32 in [0, 1]: 1 (white) = generate, 0 = keep the image (edit-input.ts `fitMask`). */
+  readonly mask: Float32Array;
+  /** The class to generate with, or null: none (the null class in both CFG halves, the official label −1). */
+  readonly label: number | null;
+}
+
+export interface TokenizeResult {
+  /** The image's L tokens in scale order (official `img_to_idxBl`, concatenated). */
+  readonly ids: Int32Array;
+  /** Its quantized latent f_hat (Cvae, s, s) after the last scale. */
+  readonly fHat: Float32Array;
+  readonly encodeMs: number;
+  readonly tokenizeMs: number;
+}
+
+export interface EditResult extends GenerateResult {
+  /** The input image's own tokens (what every token outside the mask is forced to). */
+  readonly imageIds: Int32Array;
+  readonly encodeMs: number;
+  readonly tokenizeMs: number;
+  /** Tokens generated per scale (the rest are the image's). */
+  readonly generatedPerScale: readonly number[];
+}
+
+/** Teacher forcing: the image's ids (L), and per scale which tokens are generated (1) rather than forced (0). */
+interface ForcedTokens {
+  readonly ids: Int32Array;
+  readonly generate: readonly Uint8Array[];
+}
+
 interface Sessions {
   readonly transformer: InferenceSession;
   readonly quantizer: InferenceSession;
@@ -89,6 +125,7 @@ interface Sessions {
 export class VarPipeline {
   private constructor(
     readonly manifest: PackManifest,
+    private readonly pack: PackSource,
     private readonly backend: InferenceBackend,
     private readonly sessions: Sessions,
     private readonly codebook: Float32Array,
@@ -120,11 +157,14 @@ export class VarPipeline {
       );
     }
     const codebook = new Float32Array(codebookBytes.slice().buffer);
-    return new VarPipeline(m, backend, { transformer, quantizer, decoder }, codebook);
+    return new VarPipeline(m, pack, backend, { transformer, quantizer, decoder }, codebook);
   }
 
   async release(): Promise<void> {
-    await Promise.all(Object.values(this.sessions).map((s: InferenceSession) => s.release()));
+    const edit = await this.editSessionsPromise?.catch(() => undefined);
+    this.editSessionsPromise = undefined;
+    const all = [...Object.values(this.sessions), ...(edit ? [edit.encoder, edit.tokenizer] : [])];
+    await Promise.all(all.map((s: InferenceSession) => s.release()));
   }
 
   /** Runs the decoder on an f_hat tensor (B, Cvae, h, w); smaller latents give proportionally smaller images. */
@@ -146,10 +186,122 @@ export class VarPipeline {
   }
 
   async generate(request: GenerateRequest, options: GenerateOptions = {}): Promise<GenerateResult> {
+    validateSettings(request, { vocabSize: this.manifest.var.vocabSize, numClasses: this.manifest.numClasses });
+    return this.loop(request.labels, request, undefined, options);
+  }
+
+  /** Whether the pack carries the encoder and tokenizer graphs (packs written before issue 16 do not). */
+  get canEdit(): boolean {
+    return this.manifest.graphs.encoder !== undefined && this.manifest.graphs.tokenizer !== undefined;
+  }
+
+  /**
+   * Encodes an image (3, S, S) in [0, 1] and tokenises it: the official `img_to_idxBl` (encoder + quant_conv, then
+   * f_to_idxBl_or_fhat). Returns the L ids in scale order and the quantized latent f_hat (C, s, s).
+   */
+  async tokenize(image: Float32Array): Promise<TokenizeResult> {
     const m = this.manifest;
     const { Tensor: T } = this.backend.ort;
-    const B = request.labels.length;
-    validateSettings(request, { vocabSize: m.var.vocabSize, numClasses: m.numClasses });
+    const size = m.imageSize;
+    if (image.length !== 3 * size * size) {
+      throw new VarError('E_BAD_IMAGE', `the image must be 3×${size}×${size} values, got ${image.length}`);
+    }
+    const { encoder, tokenizer } = await this.editSessions();
+    const t0 = now();
+    const encoded = await encoder.run({ [ENCODER_IO.image]: new T('float32', image, [1, 3, size, size]) });
+    let fRest = encoded[ENCODER_IO.f] as Tensor;
+    const t1 = now();
+    const patchNums = m.patchNums;
+    const C = m.var.cvae;
+    const S = patchNums[patchNums.length - 1] as number;
+    const { begins, length: L } = scaleOffsets(patchNums);
+    const ids = new Int32Array(L);
+    let fHat: Tensor = new T('float32', new Float32Array(C * S * S), [1, C, S, S]);
+    try {
+      for (let si = 0; si < patchNums.length; si++) {
+        const step = tokenizerStepFeeds(patchNums, si, m.vqvae.phiCount);
+        const out = await tokenizer.run({
+          f_rest: fRest,
+          f_hat: fHat,
+          down_matrix: new T('float32', step.downMatrix.data, [...step.downMatrix.dims]),
+          up_matrix: new T('float32', step.upMatrix.data, [...step.upMatrix.dims]),
+          phi_index: new T('int32', Int32Array.of(step.phiIndex), []),
+        });
+        const idsTensor = out.ids as Tensor;
+        const scaleIds = (await idsTensor.getData()) as BigInt64Array | Int32Array;
+        idsTensor.dispose();
+        for (let i = 0; i < scaleIds.length; i++) ids[(begins[si] as number) + i] = Number(scaleIds[i]);
+        disposeAll({ fRest, fHat });
+        fRest = out.f_rest_out as Tensor;
+        fHat = out.f_hat_out as Tensor;
+      }
+      const fHatData = ((await fHat.getData()) as Float32Array).slice();
+      return { ids, fHat: fHatData, encodeMs: t1 - t0, tokenizeMs: now() - t1 };
+    } finally {
+      disposeAll({ fRest, fHat });
+    }
+  }
+
+  /**
+   * Zero-shot editing (VAR paper sec. 6; fixtures README §7): the image is tokenised, then the usual loop runs with
+   * teacher forcing: at each scale, after sampling, every token outside the mask's region of that scale
+   * (scaleMasks: area average < 0.5) is replaced by the image's own token. A mask of zeros reproduces the image's
+   * reconstruction; a mask of ones is plain generation (with `label` null: no class, the null class in both CFG
+   * halves, the official label −1).
+   */
+  async edit(request: EditRequest, options: GenerateOptions = {}): Promise<EditResult> {
+    const m = this.manifest;
+    validateSettings(
+      { ...request, labels: [request.label ?? 0] },
+      { vocabSize: m.var.vocabSize, numClasses: m.numClasses },
+    );
+    const size = m.imageSize;
+    if (request.mask.length !== size * size) {
+      throw new VarError('E_BAD_MASK', `the mask must be ${size}×${size} values, got ${request.mask.length}`);
+    }
+    if (!this.canEdit) throw noEncoder(m.label);
+    const start = now();
+    throwIfAborted(options.signal);
+    const image = await this.tokenize(request.image);
+    throwIfAborted(options.signal);
+    const generate = scaleMasks(request.mask, size, m.patchNums);
+    const result = await this.loop([request.label ?? m.numClasses], request, { ids: image.ids, generate }, options);
+    return {
+      ...result,
+      totalMs: now() - start,
+      imageIds: image.ids,
+      encodeMs: image.encodeMs,
+      tokenizeMs: image.tokenizeMs,
+      generatedPerScale: generate.map((g) => g.reduce((n, v) => n + v, 0)),
+    };
+  }
+
+  private editSessionsPromise: Promise<{ encoder: InferenceSession; tokenizer: InferenceSession }> | undefined;
+
+  /** The encoder and tokenizer sessions, created on the first edit (generation never pays for them). */
+  private editSessions(): Promise<{ encoder: InferenceSession; tokenizer: InferenceSession }> {
+    const { encoder, tokenizer } = this.manifest.graphs;
+    if (!encoder || !tokenizer) return Promise.reject(noEncoder(this.manifest.label));
+    this.editSessionsPromise ??= (async () => ({
+      encoder: await createSession(this.pack, this.backend, encoder, undefined),
+      tokenizer: await createSession(this.pack, this.backend, tokenizer, undefined),
+    }))();
+    this.editSessionsPromise.catch(() => {
+      this.editSessionsPromise = undefined;
+    });
+    return this.editSessionsPromise;
+  }
+
+  /** The loop; `labels` may hold numClasses (the null class) for a class-free edit. */
+  private async loop(
+    labels: readonly number[],
+    request: SamplingOptions,
+    forced: ForcedTokens | undefined,
+    options: GenerateOptions,
+  ): Promise<GenerateResult> {
+    const m = this.manifest;
+    const { Tensor: T } = this.backend.ort;
+    const B = labels.length;
     const patchNums = m.patchNums;
     const SN = patchNums.length;
     const V = m.var.vocabSize;
@@ -158,17 +310,15 @@ export class VarPipeline {
     const { begins, length: L } = scaleOffsets(patchNums);
     const H = m.var.heads;
     const headDim = m.var.width / H;
-    const rngs = request.labels.map((_, b) => new Rng((request.seed + b) >>> 0));
-    const ids = request.labels.map(() => new Int32Array(L));
+    const rngs = labels.map((_, b) => new Rng((request.seed + b) >>> 0));
+    const ids = labels.map(() => new Int32Array(L));
     const start = now();
     const scales: ScaleTimings[] = [];
     let firstScaleMs = 0;
 
-    const labels2B = new T(
-      'int64',
-      BigInt64Array.from([...request.labels, ...request.labels.map(() => m.numClasses)], BigInt),
-      [2 * B],
-    );
+    const labels2B = new T('int64', BigInt64Array.from([...labels, ...labels.map(() => m.numClasses)], BigInt), [
+      2 * B,
+    ]);
     // Tensors this loop owns; ORT-owned device tensors must be disposed, CPU ones are garbage collected.
     let past: Record<string, Tensor> = {};
     for (let i = 0; i < m.var.depth; i++) {
@@ -208,14 +358,22 @@ export class VarPipeline {
           const rows = guided.subarray(b * l * V, (b + 1) * l * V);
           const rng = rngs[b] as Rng;
           const sampled = sampleRows(rows, V, rng);
+          const h = request.moreSmooth
+            ? mixCodebook(gumbelSoftmaxRows(rows, V, si, SN, rng), V, this.codebook, C)
+            : lookupCodebook(this.codebook, C, sampled);
+          if (forced) {
+            // Teacher forcing, after sampling (the random stream advances as in plain generation).
+            const generate = forced.generate[si] as Uint8Array;
+            for (let i = 0; i < l; i++) {
+              if (generate[i]) continue;
+              const id = forced.ids[begin + i] as number;
+              sampled[i] = id;
+              h.set(this.codebook.subarray(id * C, (id + 1) * C), i * C);
+            }
+          }
           idsBl.set(sampled, b * l);
           (ids[b] as Int32Array).set(sampled, begin);
-          h_BlC.set(
-            request.moreSmooth
-              ? mixCodebook(gumbelSoftmaxRows(rows, V, si, SN, rng), V, this.codebook, C)
-              : lookupCodebook(this.codebook, C, sampled),
-            b * l * C,
-          );
+          h_BlC.set(h, b * l * C);
         }
         const t2 = now();
 
@@ -308,6 +466,13 @@ async function createSession(
 /** Disposes device-resident tensors (GPU buffers); CPU tensors need nothing. */
 function disposeAll(tensors: Record<string, Tensor>): void {
   for (const t of Object.values(tensors)) if (t.location === 'gpu-buffer') t.dispose();
+}
+
+function noEncoder(label: string): VarError {
+  return new VarError(
+    'E_PACK_NO_ENCODER',
+    `${label} has no image encoder (it was converted before editing existed): re-convert it with this version to edit images`,
+  );
 }
 
 function throwIfAborted(signal: AbortSignalLike | undefined): void {

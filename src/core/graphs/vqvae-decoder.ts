@@ -3,7 +3,8 @@
 import type { BuiltModel, ExternalDataOptions } from '../onnx/graph-builder';
 import { GraphBuilder } from '../onnx/graph-builder';
 import type { WeightEncoding } from '../weight-quant/encodings';
-import { type TensorEncoding, WeightEncoder } from '../weight-quant/weight-encoding';
+import type { TensorEncoding } from '../weight-quant/weight-encoding';
+import { vqvaeBlocks } from './vqvae-blocks';
 import type { WeightProvider } from './weight-provider';
 
 /** The decoder's architecture, as `ddconfig` names it (inferred from the state dict by vqvae-config.ts). */
@@ -21,9 +22,6 @@ export interface VqvaeDecoderConfig {
   /** AttnBlock between the two mid ResBlocks (`using_mid_sa`, default true). */
   readonly usingMidSa?: boolean;
 }
-
-const GROUPS = 32;
-const NORM_EPS = 1e-6;
 
 export interface VqvaeDecoderOptions {
   /**
@@ -74,71 +72,7 @@ export function vqvaeDecoderGraph(
     'VQVAE decoder: decoder(post_quant_conv(f_hat)).clamp(-1, 1) * 0.5 + 0.5',
   );
 
-  const enc = new WeightEncoder(b);
-  /** A state-dict weight as an initializer of the same name (shape checked by the provider). */
-  const param = (
-    name: string,
-    shape: readonly number[],
-    dims: readonly number[] = shape,
-    encoding: TensorEncoding = 'float32',
-  ): string => enc.tensor(name, dims, () => weights.get(name, shape), encoding, 0);
-
-  const conv = (name: string, x: string, cin: number, cout: number, k: 1 | 3): string => {
-    // Axis 0 of (cout, cin, k, k): one scale per output channel when int8.
-    const w = param(`${name}.weight`, [cout, cin, k, k], [cout, cin, k, k], options.conv ?? 'float32');
-    const bias = param(`${name}.bias`, [cout]);
-    const pad = (k - 1) / 2;
-    return b.scope(name, () => b.op('Conv', [x, w, bias], { kernel_shape: [k, k], pads: [pad, pad, pad, pad] }));
-  };
-
-  // GroupNorm(32, eps 1e-6, affine) without GroupNormalization (no WebGPU kernel): view (B, C, H, W) as
-  // (B, 32, C/32·H, W) → InstanceNormalization (statistics over each group's C/32·H·W values) → view back → affine.
-  // Both Reshapes copy W with a 0 and infer the rest, so no Shape node is needed: ORT's NHWC layout pass would
-  // otherwise insert int64 Gathers (on the CPU EP) to permute the shape of every normalised tensor.
-  const groupNorm = (name: string, x: string, c: number): string => {
-    const gamma = param(`${name}.weight`, [c], [c, 1, 1]);
-    const beta = param(`${name}.bias`, [c], [c, 1, 1]);
-    return b.scope(name, () => {
-      const grouped = b.op('Reshape', [x, b.int64s([0, GROUPS, -1, 0])]);
-      const ones = b.constant('float32', [GROUPS], new Float32Array(GROUPS).fill(1));
-      const zeros = b.constant('float32', [GROUPS], new Float32Array(GROUPS));
-      const normed = b.op('InstanceNormalization', [grouped, ones, zeros], { epsilon: { float: NORM_EPS } });
-      const restored = b.op('Reshape', [normed, b.int64s([0, c, -1, 0])]);
-      return b.op('Add', [b.op('Mul', [restored, gamma]), beta]);
-    });
-  };
-
-  const silu = (x: string): string => b.op('Mul', [x, b.op('Sigmoid', [x])]);
-
-  // ResnetBlock: h = conv1(silu(norm1(x))); h = conv2(silu(norm2(h))); nin_shortcut(x) + h (dropout 0).
-  const resBlock = (name: string, x: string, cin: number, cout: number): string => {
-    let h = silu(groupNorm(`${name}.norm1`, x, cin));
-    h = conv(`${name}.conv1`, h, cin, cout, 3);
-    h = silu(groupNorm(`${name}.norm2`, h, cout));
-    h = conv(`${name}.conv2`, h, cout, cout, 3);
-    const shortcut = cin === cout ? x : conv(`${name}.nin_shortcut`, x, cin, cout, 1);
-    return b.scope(name, () => b.op('Add', [shortcut, h]));
-  };
-
-  // AttnBlock: single head over H·W tokens; qkv = conv1x1(norm(x)) split q, k, v; w = softmax(qᵀk · C^−½);
-  // out = x + proj_out(v · wᵀ). Queries keep their (H, W) axes and only keys/values are flattened, so the result comes
-  // out as (B, H, W, C) without un-flattening: a Reshape back to Shape(x) would make ORT's NHWC layout pass insert
-  // int64 Gathers on the CPU EP.
-  const attnBlock = (name: string, x: string, c: number): string => {
-    const qkv = conv(`${name}.qkv`, groupNorm(`${name}.norm`, x, c), c, 3 * c, 1);
-    const h = b.scope(name, () => {
-      const [q, k, v] = b.node('Split', [qkv, b.int64s([c, c, c])], 3, { axis: 1 }) as [string, string, string];
-      const qBHWC = b.op('Transpose', [q], { perm: [0, 2, 3, 1] }); // (B, H, W, C)
-      const kB1CN = b.op('Reshape', [k, b.int64s([0, 1, c, -1])]); // (B, 1, C, HW)
-      const logits = b.op('Mul', [b.op('MatMul', [qBHWC, kB1CN]), b.scalar(c ** -0.5)]); // (B, H, W, HW)
-      const w = b.op('Softmax', [logits], { axis: -1 });
-      const vB1NC = b.op('Transpose', [b.op('Reshape', [v, b.int64s([0, 1, c, -1])])], { perm: [0, 1, 3, 2] }); // (B, 1, HW, C)
-      const out = b.op('MatMul', [w, vB1NC]); // (B, H, W, C)
-      return b.op('Transpose', [out], { perm: [0, 3, 1, 2] }); // (B, C, H, W)
-    });
-    const projected = conv(`${name}.proj_out`, h, c, c, 1);
-    return b.scope(name, () => b.op('Add', [x, projected]));
-  };
+  const { enc, conv, groupNorm, silu, resBlock, attnBlock } = vqvaeBlocks(b, weights, options.conv ?? 'float32');
 
   // Upsample2x: conv3x3(nearest ×2). Resize asymmetric + floor is torch's nearest (src = floor(dst / 2)) exactly.
   const upsample = (name: string, x: string, c: number): string => {

@@ -60,8 +60,11 @@ export interface ExternalFile {
   /** File name recorded in the model (`location`). */
   readonly location: string;
   readonly byteLength: number;
-  /** The file's bytes in order (alignment padding included); loads each lazy tensor only when it is reached. */
-  chunks(): AsyncGenerator<Uint8Array>;
+  /**
+   * The file's bytes in order (alignment padding included); loads each lazy tensor only when it is reached. From
+   * `start` on (a resumed write): tensors that end before it are skipped without being loaded.
+   */
+  chunks(start?: number): AsyncGenerator<Uint8Array>;
 }
 
 /** Produces an initializer's values when the model is written (a checkpoint read, a transpose, a quantization). */
@@ -332,13 +335,19 @@ export class GraphBuilder {
       return {
         location: f.location,
         byteLength: f.byteLength,
-        async *chunks() {
+        async *chunks(start = 0) {
           let written = 0;
           for (const m of members) {
-            if (m.offset > written) yield new Uint8Array(m.offset - written);
+            const end = m.offset + m.init.byteLength;
+            if (end <= start) {
+              written = end;
+              continue;
+            }
+            const from = Math.max(written, start);
+            if (m.offset > from) yield new Uint8Array(m.offset - from);
             const bytes = m.init.bytes ?? (await (m.init.load as () => Promise<Uint8Array>)());
-            yield bytes;
-            written = m.offset + bytes.byteLength;
+            yield start > m.offset ? bytes.subarray(start - m.offset) : bytes;
+            written = end;
           }
         },
       };

@@ -7,7 +7,9 @@
 import { VarError } from '../../shared/errors';
 import { type AttentionKind, buildVarTransformer } from '../graphs/var-transformer';
 import { buildQuantizerGraph } from '../graphs/vq-quantizer';
+import { buildTokenizerGraph } from '../graphs/vq-tokenizer';
 import { vqvaeDecoderGraph } from '../graphs/vqvae-decoder';
+import { vqvaeEncoderGraph } from '../graphs/vqvae-encoder';
 import { checkpointWeights, type WeightProvider } from '../graphs/weight-provider';
 import { expectKind } from '../model/checkpoint-kind';
 import { expectedVarKeys, readVarConfig, type VarConfig } from '../model/var-config';
@@ -37,6 +39,9 @@ export const PACK_PATHS = {
   decoder: 'decoder.onnx',
   decoderData: 'decoder.data',
   codebook: 'codebook.f32',
+  encoder: 'encoder.onnx',
+  encoderData: 'encoder.data',
+  tokenizer: 'tokenizer.onnx',
 } as const;
 
 /** ONNX graph names (`graph.name`) of the pack's graphs. */
@@ -44,13 +49,17 @@ export const PACK_GRAPH_NAMES = { transformer: 'var_transformer', decoder: 'vqva
 
 export const TRANSFORMER_EXTERNAL_DATA: ExternalDataOptions = { location: PACK_PATHS.transformerData };
 export const DECODER_EXTERNAL_DATA: ExternalDataOptions = { location: PACK_PATHS.decoderData };
+export const ENCODER_EXTERNAL_DATA: ExternalDataOptions = { location: PACK_PATHS.encoderData };
 
 /** One file the writer must produce: its size is known before its bytes are. */
 export interface PackOutputFile {
   readonly path: string;
   readonly byteLength: number;
-  /** The file's bytes in order; may read checkpoint tensors (or draw random ones) as it goes. */
-  chunks(): AsyncGenerator<Uint8Array>;
+  /**
+   * The file's bytes in order; may read checkpoint tensors (or draw random ones) as it goes. From byte `start` on
+   * when given (a resumed write): what lies wholly before it is not produced, so its tensors are not read.
+   */
+  chunks(start?: number): AsyncGenerator<Uint8Array>;
 }
 
 /** The manifest without `files` (sizes and sha256 are known only once the files are written). */
@@ -75,6 +84,11 @@ export interface PackOptions extends QuantOptions {
   readonly randomWeights?: boolean;
   /** Who wrote it, e.g. "var-web 0.1.0". */
   readonly createdBy?: string;
+  /**
+   * Include the VQ-VAE encoder and the tokenizer (image editing, issue 16); default true. Their weights are stored
+   * as the decoder's (q8 in q4/q8 packs).
+   */
+  readonly encoder?: boolean;
 }
 
 export type PackInput =
@@ -273,6 +287,15 @@ export async function planPackFromWeights(
   const decoder = await decoderGraph.builder.toStreamingModel({ externalData: DECODER_EXTERNAL_DATA });
   assertWebGpuOps(decoder.model);
 
+  const withEncoder = options.encoder ?? true;
+  const encoderGraph = withEncoder ? vqvaeEncoderGraph(weights.vae, vqvae, { conv: quant.decoder.conv }) : undefined;
+  const encoder = await encoderGraph?.builder.toStreamingModel({ externalData: ENCODER_EXTERNAL_DATA });
+  if (encoder) assertWebGpuOps(encoder.model);
+  const tokenizer = withEncoder
+    ? await buildTokenizerGraph(weights.vae, { ...vqvae, patchNums: varConfig.patchNums })
+    : undefined;
+  if (tokenizer) assertWebGpuOps(tokenizer.model);
+
   const codebookDims: [number, number] = [vqvae.vocabSize, vqvae.zChannels];
   const out: PackOutputFile[] = [
     ...streamingFiles(PACK_PATHS.transformer, transformer),
@@ -282,11 +305,13 @@ export async function planPackFromWeights(
     {
       path: PACK_PATHS.codebook,
       byteLength: 4 * codebookDims[0] * codebookDims[1],
-      async *chunks() {
+      async *chunks(start = 0) {
         const values = await weights.vae.get('quantize.embedding.weight', codebookDims);
-        yield new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
+        yield new Uint8Array(values.buffer, values.byteOffset, values.byteLength).subarray(start);
       },
     },
+    ...(encoder ? streamingFiles(PACK_PATHS.encoder, encoder) : []),
+    ...(tokenizer ? [bytesFile(PACK_PATHS.tokenizer, tokenizer.model)] : []),
   ];
   // Per-tensor encodings only where a graph mixes them (every quantized variant keeps biases float32).
   const graph = (
@@ -336,6 +361,17 @@ export async function planPackFromWeights(
         quant.decoder.weights,
         decoderGraph.tensors,
       ),
+      ...(encoder && encoderGraph && tokenizer
+        ? {
+            encoder: graph(
+              PACK_PATHS.encoder,
+              encoder.files.map((f) => f.location),
+              quant.decoder.weights,
+              encoderGraph.tensors,
+            ),
+            tokenizer: graph(PACK_PATHS.tokenizer, [...tokenizer.externalData.keys()]),
+          }
+        : {}),
     },
   };
   // The whole manifest is checked now, with placeholder hashes, so that a bad name or label fails before a GB is
@@ -378,7 +414,7 @@ function transformerBuilderWithEncodings(
 function streamingFiles(modelPath: string, model: StreamingModel): PackOutputFile[] {
   return [
     bytesFile(modelPath, model.model),
-    ...model.files.map((f) => ({ path: f.location, byteLength: f.byteLength, chunks: () => f.chunks() })),
+    ...model.files.map((f) => ({ path: f.location, byteLength: f.byteLength, chunks: (start = 0) => f.chunks(start) })),
   ];
 }
 
@@ -386,8 +422,8 @@ function bytesFile(path: string, bytes: Uint8Array): PackOutputFile {
   return {
     path,
     byteLength: bytes.byteLength,
-    async *chunks() {
-      yield bytes;
+    async *chunks(start = 0) {
+      yield bytes.subarray(start);
     },
   };
 }

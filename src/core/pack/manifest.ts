@@ -73,6 +73,13 @@ export interface PackManifest {
     readonly transformer: PackGraph & { readonly attention: 'matmul' | 'mha' };
     readonly quantizer: PackGraph;
     readonly decoder: PackGraph;
+    /**
+     * `quant_conv(encoder(image·2 − 1))` (issue 16: editing). Optional: packs written before it, or from a VQ-VAE
+     * without encoder weights, load and generate but cannot edit (E_PACK_NO_ENCODER). Weights as the decoder's.
+     */
+    readonly encoder?: PackGraph;
+    /** The multi-scale tokenizer step (f_to_idxBl_or_fhat), float32; present exactly when `encoder` is. */
+    readonly tokenizer?: PackGraph;
   };
   readonly files: readonly PackFile[];
 }

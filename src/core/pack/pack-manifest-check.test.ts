@@ -36,6 +36,26 @@ describe('parsePackManifest', () => {
     expect(parsePackManifest(JSON.parse(JSON.stringify(valid)), 'm')).toEqual(valid);
   });
 
+  it('accepts a pack without the edit graphs (written before issue 16), but not one of the two alone', () => {
+    expect(valid.graphs.encoder).toBeDefined();
+    const before = variant((m) => {
+      const graphs = m.graphs as Json;
+      delete graphs.encoder;
+      delete graphs.tokenizer;
+    });
+    expect(parsePackManifest(before, 'm').graphs.encoder).toBeUndefined();
+    rejects(
+      variant((m) => delete (m.graphs as Json).tokenizer),
+      'E_PACK_FORMAT',
+      /graphs\.tokenizer must be present when graphs\.encoder is/,
+    );
+    rejects(
+      variant((m) => ((m.graphs as { encoder: Json }).encoder.model = 'missing.onnx')),
+      'E_PACK_FORMAT',
+      /graphs\.encoder\.model names missing\.onnx, which is not in files/,
+    );
+  });
+
   it('refuses other formats', () => {
     rejects(null, 'E_PACK_FORMAT', /pack\/manifest\.json/);
     rejects([], 'E_PACK_FORMAT', /must be an object/);

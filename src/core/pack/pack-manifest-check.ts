@@ -127,7 +127,13 @@ export function parsePackManifest(json: unknown, where: string): PackManifest {
   }
 
   const graphs = m.object(root.graphs, 'graphs');
-  for (const key of ['transformer', 'quantizer', 'decoder']) {
+  // encoder + tokenizer (editing) are optional, but only together: one without the other cannot edit.
+  const editGraphs = ['encoder', 'tokenizer'].filter((key) => graphs[key] !== undefined);
+  if (editGraphs.length === 1) {
+    const missing = editGraphs[0] === 'encoder' ? 'tokenizer' : 'encoder';
+    m.fail(`graphs.${missing}`, `must be present when graphs.${editGraphs[0]} is (the two edit graphs come together)`);
+  }
+  for (const key of ['transformer', 'quantizer', 'decoder', ...editGraphs]) {
     const graph = m.object(graphs[key], `graphs.${key}`);
     listed(m.path(graph.model, `graphs.${key}.model`), `graphs.${key}.model`);
     if (!Array.isArray(graph.externalData)) m.fail(`graphs.${key}.externalData`, 'must be an array of paths');

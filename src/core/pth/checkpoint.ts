@@ -39,7 +39,8 @@ export async function openCheckpoint(source: ByteSource): Promise<Checkpoint> {
     );
   }
   const top = loadPickle(await readStoredEntry(source, pickleEntry), `${source.name} (${pickleEntry.name})`);
-  const stateDict = asStateDict(source, top);
+  const nested = trainerStateDict(top);
+  const stateDict = asStateDict(source, nested?.value ?? top, nested?.path);
 
   const recordEntries = new Map<string, ZipEntry>();
   for (const tensor of stateDict.values()) {
@@ -59,7 +60,29 @@ export async function openCheckpoint(source: ByteSource): Promise<Checkpoint> {
   for (const [name, tensor] of stateDict) {
     tensors.set(name, new PthTensorRef(source, name, tensor, ranges.get(tensor.storage.key) as StoredRange));
   }
-  return { name: source.name, archiveRoot: root.replace(/\/$/, ''), tensors };
+  return {
+    name: source.name,
+    archiveRoot: root.replace(/\/$/, ''),
+    tensors,
+    ...(nested ? { stateDictPath: nested.path } : {}),
+  };
+}
+
+/**
+ * The official trainer's checkpoints (VAR's train.py: `{'epoch', 'iter', 'trainer': trainer.state_dict(), 'args'}`,
+ * where the trainer's state holds the model's state dict as `var_wo_ddp`, beside the VQ-VAE's and the optimizer's):
+ * the transformer's state dict inside, or undefined for a plain state dict. Only the tensors under that path are
+ * located and read; the optimizer's are never touched.
+ */
+export const TRAINER_STATE_DICT_PATH = ['trainer', 'var_wo_ddp'] as const;
+
+function trainerStateDict(top: PickleValue): { value: PickleDict; path: string } | undefined {
+  let value: PickleValue | undefined = top;
+  for (const key of TRAINER_STATE_DICT_PATH) {
+    if (!(value instanceof PickleDict)) return undefined;
+    value = value.entries.get(key);
+  }
+  return value instanceof PickleDict ? { value, path: TRAINER_STATE_DICT_PATH.join('.') } : undefined;
 }
 
 /** Classifies non-ZIP input before looking for a directory, so the message says what the file actually is. */
@@ -120,11 +143,12 @@ async function checkByteOrder(source: ByteSource, entry: ZipEntry | undefined): 
 }
 
 /** The top level must map names to tensors (OrderedDict from state_dict(), or a plain dict). */
-function asStateDict(source: ByteSource, top: PickleValue): Map<string, PickleTensor> {
+function asStateDict(source: ByteSource, top: PickleValue, path?: string): Map<string, PickleTensor> {
+  const where = path === undefined ? source.name : `${source.name} (${path})`;
   if (!(top instanceof PickleDict)) {
     throw new VarError(
       'E_NOT_CHECKPOINT',
-      `${source.name} holds a ${describeValue(top)}, not a state dict (a dict of name → tensor)`,
+      `${where} holds a ${describeValue(top)}, not a state dict (a dict of name → tensor)`,
       { found: describeValue(top) },
     );
   }
@@ -133,10 +157,12 @@ function asStateDict(source: ByteSource, top: PickleValue): Map<string, PickleTe
     if (typeof key !== 'string' || !(value instanceof PickleTensor)) {
       const keys = [...top.entries.keys()].slice(0, 8).map((k) => (typeof k === 'string' ? k : describeValue(k)));
       const nested =
-        value instanceof PickleDict ? ' (a training checkpoint? extract its model state_dict and save that)' : '';
+        value instanceof PickleDict || [...top.entries.values()].some((v) => v instanceof PickleDict)
+          ? ` (a training checkpoint? only the official trainer's layout, weights under ${TRAINER_STATE_DICT_PATH.join('.')}, is read; extract the model's state_dict and save that)`
+          : '';
       throw new VarError(
         'E_NOT_CHECKPOINT',
-        `${source.name} is not a state dict of tensors: key ${typeof key === 'string' ? `'${key}'` : describeValue(key)} holds ${describeValue(value)}${nested}; top-level keys: ${keys.join(', ')}`,
+        `${where} is not a state dict of tensors: key ${typeof key === 'string' ? `'${key}'` : describeValue(key)} holds ${describeValue(value)}${nested}; top-level keys: ${keys.join(', ')}`,
         { found: describeValue(value), keys },
       );
     }

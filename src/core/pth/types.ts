@@ -36,4 +36,6 @@ export interface Checkpoint {
   readonly archiveRoot: string;
   /** Tensors in state-dict order. */
   readonly tensors: ReadonlyMap<string, TensorRef>;
+  /** Where the state dict sits inside a training checkpoint ("trainer.var_wo_ddp"); absent for a plain state dict. */
+  readonly stateDictPath?: string;
 }

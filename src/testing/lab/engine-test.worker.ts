@@ -7,7 +7,10 @@ import { defaultModelsUrl, Engine } from '../../../workers/engine/engine';
 import { ModelStore } from '../../../workers/engine/store/model-store';
 import { holdLifeLock } from '../../../workers/engine/worker-life';
 import type {
+  ConvertCallbacks,
+  ConvertRequest,
   DownloadCallbacks,
+  EditParams,
   GenerateCallbacks,
   GenerateParams,
   WorkerEngine,
@@ -57,6 +60,9 @@ class TestEngine implements WorkerEngine, EngineTestHooks {
   generate(params: GenerateParams, callbacks?: GenerateCallbacks) {
     return this.engine.generate(params, callbacks);
   }
+  edit(params: EditParams, callbacks?: GenerateCallbacks) {
+    return this.engine.edit(params, callbacks);
+  }
   cancel() {
     return this.engine.cancel();
   }
@@ -71,6 +77,15 @@ class TestEngine implements WorkerEngine, EngineTestHooks {
   }
   storageUsage() {
     return this.engine.storageUsage();
+  }
+  convertModel(request: ConvertRequest, callbacks?: ConvertCallbacks) {
+    return this.engine.convertModel(request, callbacks);
+  }
+  cancelConversion() {
+    return this.engine.cancelConversion();
+  }
+  addModelPack(packUrl: string, callbacks?: DownloadCallbacks) {
+    return this.engine.addModelPack(packUrl, callbacks);
   }
 }
 

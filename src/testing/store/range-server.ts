@@ -1,6 +1,6 @@
 // A local HTTP server for the store's tests (Node and browser): serves byte arrays with or without Range support, and
-// on request cuts a body at a byte offset, holds a body at an offset until released, answers an error status first,
-// and counts every body byte it sends. CORS and CORP headers let a cross-origin-isolated page's worker fetch from it.
+// on request cuts a body at a byte offset, holds a body at an offset until released, answers an error status or an
+// HTML page first, and counts every body byte it sends. CORS and CORP headers let a cross-origin-isolated page's worker fetch from it.
 
 import { readdir, readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -33,6 +33,12 @@ export interface RangeServer {
   readonly stalls: number[];
   /** Statuses answered (once each, in order) before files are served again. */
   readonly failures: PlannedFailure[];
+  /** The next this many requests get a 200 HTML page instead of the file (a proxy's or CDN's error page). */
+  htmlPages: number;
+  /** Headers added to every file answer (what a CDN sends: ETag, Cache-Control, …). */
+  readonly extraHeaders: Record<string, string>;
+  /** Milliseconds each answer waits before it starts (a slow network, so a test can act mid-way). */
+  latencyMs: number;
   readonly requests: ServedRequest[];
   bytesSent: number;
   /** Body bytes sent per path. */
@@ -58,7 +64,7 @@ export async function serveFolder(server: RangeServer, dir: string, prefix: stri
 const CORS_HEADERS = {
   'access-control-allow-origin': '*',
   'access-control-allow-headers': 'range',
-  'access-control-expose-headers': 'content-range, accept-ranges, content-length, retry-after',
+  'access-control-expose-headers': 'content-range, accept-ranges, content-length, retry-after, etag',
   'cross-origin-resource-policy': 'cross-origin',
 };
 
@@ -70,6 +76,9 @@ export async function startRangeServer(): Promise<RangeServer> {
     cuts: [],
     stalls: [],
     failures: [],
+    htmlPages: 0,
+    extraHeaders: {},
+    latencyMs: 0,
     requests: [],
     bytesSent: 0,
     bytesByPath: new Map(),
@@ -79,7 +88,10 @@ export async function startRangeServer(): Promise<RangeServer> {
       stalled.clear();
     },
   };
-  const server = createServer((req, res) => handle(state, req, res));
+  const server = createServer((req, res) => {
+    if (state.latencyMs > 0) setTimeout(() => handle(state, req, res), state.latencyMs);
+    else handle(state, req, res);
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   const served = state as unknown as RangeServer;
@@ -115,6 +127,13 @@ function handle(state: State, req: IncomingMessage, res: ServerResponse): void {
     res.end('try later');
     return;
   }
+  if (state.htmlPages > 0) {
+    state.htmlPages--;
+    log(200);
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+    res.end('<!doctype html><html><body><h1>502 Bad Gateway</h1></body></html>');
+    return;
+  }
   const bytes = state.files.get(path);
   if (!bytes) {
     log(404);
@@ -122,36 +141,40 @@ function handle(state: State, req: IncomingMessage, res: ServerResponse): void {
     return;
   }
   let start = 0;
-  const match = state.ranges && range ? /^bytes=(\d+)-$/.exec(range) : null;
+  let last = bytes.byteLength; // one past the last byte of the answer
+  const match = state.ranges && range ? /^bytes=(\d+)-(\d*)$/.exec(range) : null;
+  const headers = { 'content-type': 'application/octet-stream', ...state.extraHeaders };
   if (match) {
     start = Number(match[1]);
-    if (start >= bytes.byteLength) {
+    if (match[2]) last = Math.min(bytes.byteLength, Number(match[2]) + 1);
+    if (start >= bytes.byteLength || start >= last) {
       log(416);
       res.writeHead(416, { 'content-range': `bytes */${bytes.byteLength}` }).end();
       return;
     }
     log(206);
     res.writeHead(206, {
-      'content-length': String(bytes.byteLength - start),
-      'content-range': `bytes ${start}-${bytes.byteLength - 1}/${bytes.byteLength}`,
+      ...headers,
+      'content-length': String(last - start),
+      'content-range': `bytes ${start}-${last - 1}/${bytes.byteLength}`,
       'accept-ranges': 'bytes',
     });
   } else {
     log(200);
-    res.writeHead(200, { 'content-length': String(bytes.byteLength) });
+    res.writeHead(200, { ...headers, 'content-length': String(bytes.byteLength) });
   }
-  const cutIndex = state.cuts.findIndex((offset) => offset > start && offset < bytes.byteLength);
-  const stallIndex = cutIndex >= 0 ? -1 : state.stalls.findIndex((o) => o > start && o < bytes.byteLength);
+  const cutIndex = state.cuts.findIndex((offset) => offset > start && offset < last);
+  const stallIndex = cutIndex >= 0 ? -1 : state.stalls.findIndex((o) => o > start && o < last);
   const end =
     cutIndex >= 0
       ? (state.cuts.splice(cutIndex, 1)[0] as number)
       : stallIndex >= 0
         ? (state.stalls.splice(stallIndex, 1)[0] as number)
-        : bytes.byteLength;
+        : last;
   const body = bytes.subarray(start, end);
   state.bytesSent += body.byteLength;
   state.bytesByPath.set(path, (state.bytesByPath.get(path) ?? 0) + body.byteLength);
-  if (end === bytes.byteLength) {
+  if (end === last) {
     res.end(body);
     return;
   }

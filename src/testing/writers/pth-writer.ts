@@ -40,6 +40,12 @@ export interface PthWriterOptions {
   /** Content of the torch-2 `byteorder` record. */
   readonly byteOrder?: 'little' | 'big';
   readonly zip64?: Zip64Mode;
+  /**
+   * Write the official trainer's layout (VAR train.py): `{'epoch', 'iter', 'trainer': {'config', 'var_wo_ddp':
+   * <the entries' state dict>, 'var_opt': {'optim': {'state', 'param_groups'}}}, 'args'}`, with `optimizerTensors`
+   * (AdamW's exp_avg and the like) as the optimizer's state of parameter 0.
+   */
+  readonly trainer?: { readonly optimizerTensors?: readonly PthTensorEntry[] };
 }
 
 interface StorageInfo {
@@ -56,8 +62,11 @@ export async function* writePth(
 ): AsyncGenerator<Uint8Array> {
   const flavour = options.flavour ?? 'torch-2';
   const root = options.root ?? 'archive';
-  const storages = assignStorages(entries);
-  const pickle = pickleStateDict(entries, storages, flavour, options.plainDict ?? false);
+  const optimizerTensors = options.trainer?.optimizerTensors ?? [];
+  const storages = assignStorages([...entries, ...optimizerTensors]);
+  const pickle = options.trainer
+    ? pickleTrainerCheckpoint(entries, optimizerTensors, storages, flavour)
+    : pickleStateDict(entries, storages, flavour, options.plainDict ?? false);
   const records: ZipRecordInput[] = [{ name: `${root}/data.pkl`, data: pickle }];
   if (flavour === 'torch-2')
     records.push({ name: `${root}/byteorder`, data: encodeUtf8(options.byteOrder ?? 'little') });
@@ -125,6 +134,63 @@ function pickleStateDict(
 ): Uint8Array {
   const p = new PickleBuilder();
   p.op(OP.PROTO).byte(2);
+  pushStateDict(p, entries, storages, flavour, plainDict);
+  p.op(OP.STOP);
+  return p.bytes();
+}
+
+/** What train.py saves, with plain values where the trainer has them (ints, floats, strings, tuples, lists). */
+function pickleTrainerCheckpoint(
+  entries: readonly PthTensorEntry[],
+  optimizerTensors: readonly PthTensorEntry[],
+  storages: ReadonlyMap<string, StorageInfo>,
+  flavour: 'torch-1.13' | 'torch-2',
+): Uint8Array {
+  const p = new PickleBuilder();
+  p.op(OP.PROTO).byte(2);
+  p.op(OP.EMPTY_DICT).put().op(OP.MARK);
+  p.str('epoch').int(12).str('iter').int(0);
+  p.str('trainer').op(OP.EMPTY_DICT).put().op(OP.MARK);
+  p.str('config').op(OP.EMPTY_DICT).put().op(OP.MARK);
+  p.str('patch_nums').intTuple([1, 2, 3, 4, 5, 6, 8, 10, 13, 16]).str('label_smooth').float(0.1);
+  p.op(OP.SETITEMS);
+  p.str('var_wo_ddp');
+  pushStateDict(p, entries, storages, flavour, false);
+  p.str('var_opt').op(OP.EMPTY_DICT).put().str('optim').op(OP.EMPTY_DICT).put().op(OP.MARK);
+  p.str('state').op(OP.EMPTY_DICT).put();
+  if (optimizerTensors.length > 0) {
+    p.int(0).op(OP.EMPTY_DICT).put().op(OP.MARK);
+    p.str('step').float(1200);
+    for (const e of optimizerTensors) {
+      p.str(e.name);
+      pushTensor(p, e, storages, flavour);
+    }
+    p.op(OP.SETITEMS).op(OP.SETITEM);
+  }
+  p.str('param_groups').op(OP.EMPTY_LIST).put().op(OP.EMPTY_DICT).put().op(OP.MARK);
+  p.str('lr').float(1e-4).str('betas').float(0.9).float(0.95).op(OP.TUPLE2).put();
+  p.str('weight_decay').float(0.05).str('amsgrad').op(OP.NEWFALSE);
+  p.str('params').op(OP.EMPTY_LIST).put().op(OP.MARK).int(0).int(1).op(OP.APPENDS);
+  p.op(OP.SETITEMS).op(OP.APPEND);
+  p.op(OP.SETITEMS).op(OP.SETITEM); // optim's items; var_opt['optim']
+  p.op(OP.SETITEMS); // trainer's items
+  p.str('args').op(OP.EMPTY_DICT).put().op(OP.MARK);
+  p.str('exp_name').str('text').str('depth').int(16).str('tblr').float(8e-5).str('cmd').str('--depth=16 --bs=768');
+  p.str('acc_mean').op(OP.NONE).str('resos').intTuple([16, 32, 48, 64]);
+  p.op(OP.SETITEMS);
+  p.op(OP.SETITEMS); // top-level items
+  p.op(OP.STOP);
+  return p.bytes();
+}
+
+/** Pushes a state dict (OrderedDict or dict) of `entries` onto the pickle's stack. */
+function pushStateDict(
+  p: PickleBuilder,
+  entries: readonly PthTensorEntry[],
+  storages: ReadonlyMap<string, StorageInfo>,
+  flavour: 'torch-1.13' | 'torch-2',
+  plainDict: boolean,
+): void {
   if (plainDict) {
     p.op(OP.EMPTY_DICT).put();
   } else {
@@ -134,23 +200,8 @@ function pickleStateDict(
   for (let start = 0; start < entries.length; start += 1000) {
     p.op(OP.MARK);
     for (const e of entries.slice(start, start + 1000)) {
-      const s = storages.get(e.name) as StorageInfo;
       p.str(e.name);
-      if (e.parameter) p.global('torch._utils', '_rebuild_parameter').op(OP.MARK);
-      p.global('torch._utils', '_rebuild_tensor_v2').op(OP.MARK);
-      p.op(OP.MARK)
-        .str('storage')
-        .global('torch', storageTypeFromDType(e.dtype))
-        .str(s.key)
-        .str(e.location ?? 'cpu');
-      p.int(s.numel).op(OP.TUPLE).put().op(OP.BINPERSID);
-      p.int(e.storageOffset ?? 0)
-        .intTuple(e.shape)
-        .intTuple(e.stride ?? contiguousStride(e.shape));
-      p.op(OP.NEWFALSE).global('collections', 'OrderedDict').op(OP.EMPTY_TUPLE).op(OP.REDUCE).put();
-      if (flavour === 'torch-2') p.op(OP.EMPTY_DICT).put();
-      p.op(OP.TUPLE).put().op(OP.REDUCE).put();
-      if (e.parameter) p.op(OP.NEWFALSE).op(OP.EMPTY_DICT).op(OP.TUPLE).op(OP.REDUCE).put();
+      pushTensor(p, e, storages, flavour);
     }
     p.op(OP.SETITEMS);
   }
@@ -165,8 +216,30 @@ function pickleStateDict(
       .put();
     p.str('').op(OP.EMPTY_DICT).put().str('version').int(1).op(OP.SETITEM).op(OP.SETITEM).op(OP.SETITEM).op(OP.BUILD);
   }
-  p.op(OP.STOP);
-  return p.bytes();
+}
+
+function pushTensor(
+  p: PickleBuilder,
+  e: PthTensorEntry,
+  storages: ReadonlyMap<string, StorageInfo>,
+  flavour: 'torch-1.13' | 'torch-2',
+): void {
+  const s = storages.get(e.name) as StorageInfo;
+  if (e.parameter) p.global('torch._utils', '_rebuild_parameter').op(OP.MARK);
+  p.global('torch._utils', '_rebuild_tensor_v2').op(OP.MARK);
+  p.op(OP.MARK)
+    .str('storage')
+    .global('torch', storageTypeFromDType(e.dtype))
+    .str(s.key)
+    .str(e.location ?? 'cpu');
+  p.int(s.numel).op(OP.TUPLE).put().op(OP.BINPERSID);
+  p.int(e.storageOffset ?? 0)
+    .intTuple(e.shape)
+    .intTuple(e.stride ?? contiguousStride(e.shape));
+  p.op(OP.NEWFALSE).global('collections', 'OrderedDict').op(OP.EMPTY_TUPLE).op(OP.REDUCE).put();
+  if (flavour === 'torch-2') p.op(OP.EMPTY_DICT).put();
+  p.op(OP.TUPLE).put().op(OP.REDUCE).put();
+  if (e.parameter) p.op(OP.NEWFALSE).op(OP.EMPTY_DICT).op(OP.TUPLE).op(OP.REDUCE).put();
 }
 
 function contiguousStride(shape: readonly number[]): number[] {
@@ -235,6 +308,14 @@ class PickleBuilder {
     }
     this.op(OP.LONG1).byte(bytes.length);
     for (const b of bytes) this.out.push(b);
+    return this;
+  }
+  /** BINFLOAT: a big-endian float64, as Python pickles a float. */
+  float(v: number): this {
+    const b = new Uint8Array(8);
+    new DataView(b.buffer).setFloat64(0, v, false);
+    this.op(OP.BINFLOAT);
+    for (const x of b) this.out.push(x);
     return this;
   }
   intTuple(values: readonly number[]): this {

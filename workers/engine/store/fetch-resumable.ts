@@ -2,28 +2,22 @@
 // transient failure, so the caller sees one gap-free stream however often the connection drops.
 
 import { VarError } from '../../../src/shared/errors';
+import {
+  DEFAULT_RETRY,
+  errorText,
+  isTransientStatus,
+  type RetryPolicy,
+  retryAfterMs,
+  retryDelayMs,
+  sleep,
+} from '../../../src/web/http-retry';
 
-export interface RetryPolicy {
-  /** Failures in a row (no byte received in between) before giving up. */
-  readonly maxRetries: number;
-  readonly baseDelayMs: number;
-  /** Cap on one wait, Retry-After included. */
-  readonly maxDelayMs: number;
-  /** Injectable so tests do not wait; must reject when `signal` aborts. */
-  readonly sleep?: (ms: number, signal: AbortSignal | undefined) => Promise<void>;
-}
-
-export const DEFAULT_RETRY: RetryPolicy = { maxRetries: 6, baseDelayMs: 500, maxDelayMs: 30_000 };
+export { DEFAULT_RETRY, isTransientStatus, type RetryPolicy, retryAfterMs };
 
 export interface ResumableFetchOptions {
   readonly fetch?: typeof fetch;
   readonly retry?: RetryPolicy;
   readonly signal?: AbortSignal;
-}
-
-/** 408 Request Timeout, 429 Too Many Requests and every 5xx are worth another try; other statuses are not. */
-export function isTransientStatus(status: number): boolean {
-  return status === 408 || status === 429 || status >= 500;
 }
 
 /**
@@ -54,9 +48,8 @@ export async function* fetchResumable(
         attempts: failures,
       });
     }
-    const exponential = retry.baseDelayMs * 2 ** (failures - 1);
     try {
-      await (retry.sleep ?? sleep)(Math.min(retry.maxDelayMs, retryAfterMs ?? exponential), signal);
+      await (retry.sleep ?? sleep)(retryDelayMs(retry, failures, retryAfterMs), signal);
     } catch (error) {
       throwIfAborted(signal, url);
       throw error;
@@ -149,41 +142,6 @@ function checkContentRange(header: string | null, position: number, total: numbe
   }
 }
 
-/** Retry-After in seconds or as an HTTP date; undefined when absent or unreadable. */
-export function retryAfterMs(header: string | null, now = Date.now()): number | undefined {
-  if (header === null) return undefined;
-  const trimmed = header.trim();
-  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
-  const date = Date.parse(trimmed);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
-}
-
 function throwIfAborted(signal: AbortSignal | undefined, url: string): void {
   if (signal?.aborted) throw new VarError('E_ABORTED', `Download of ${url} cancelled`, { url });
-}
-
-function errorText(error: unknown): string {
-  if (error instanceof Error) {
-    const cause = (error as { cause?: unknown }).cause;
-    return cause instanceof Error ? `${error.message}: ${cause.message}` : error.message;
-  }
-  return String(error);
-}
-
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(signal.reason);
-      return;
-    }
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }

@@ -59,6 +59,36 @@ export interface StoredManifest {
   readonly storedAt: number;
 }
 
+/**
+ * A conversion in progress (workers/engine/convert/): the pack files written so far, so that a reload, a network drop
+ * or a cancel resumes where it stopped. Its files are referenced like a manifest's until it completes or is discarded.
+ */
+export interface ConversionRecord {
+  /** Derived from the inputs (checkpoint sha256s, options, planned files): the same inputs resume the same job. */
+  readonly id: string;
+  readonly name: string;
+  readonly label: string;
+  /** The planned files, in order, with the sha256 of each one completed (undefined while not). */
+  readonly files: readonly { readonly path: string; readonly bytes: number; readonly sha256?: string }[];
+  /** The chunk key each file is written under until it is complete (then its chunks move to its sha256). */
+  readonly tempKeys: readonly string[];
+  /** Checkpoint tensors read so far (progress across resumes). */
+  readonly tensorsDone: number;
+  readonly updatedAt: number;
+}
+
+/**
+ * Checkpoint bytes a conversion from URLs read before its first pack byte (ZIP directories, pickles, record headers,
+ * the tensors the .onnx files hold inline): kept until the pack is complete, so a resumed conversion fetches none
+ * of them again. Keyed by the checkpoints' identity (URL, size, sha256).
+ */
+export interface ReadCacheRecord {
+  readonly id: string;
+  /** Per checkpoint ('var', 'vae'): byte ranges and their bytes. */
+  readonly ranges: Readonly<Record<string, readonly { readonly start: number; readonly data: Blob }[]>>;
+  readonly bytes: number;
+}
+
 export interface ModelStoreOptions {
   /** Database name prefix; tests use their own so they do not share state. */
   readonly namespace?: string;
@@ -78,6 +108,8 @@ export class ModelStore {
   private readonly chunks: UseStore;
   private readonly files: UseStore;
   private readonly manifests: UseStore;
+  private readonly conversions: UseStore;
+  private readonly readCaches: UseStore;
 
   constructor(options: ModelStoreOptions = {}) {
     const ns = options.namespace ?? 'var-web-store-v1';
@@ -88,6 +120,8 @@ export class ModelStore {
     this.chunks = reconnectingStore(`${ns}-chunks`, 'chunks');
     this.files = reconnectingStore(`${ns}-files`, 'files');
     this.manifests = reconnectingStore(`${ns}-manifests`, 'manifests');
+    this.conversions = reconnectingStore(`${ns}-conversions`, 'conversions');
+    this.readCaches = reconnectingStore(`${ns}-read-caches`, 'read-caches');
   }
 
   // --- chunks ---
@@ -117,6 +151,24 @@ export class ModelStore {
   async chunkedFiles(): Promise<Set<string>> {
     const keys = await this.chunks('readonly', (store) => requestResult(store.getAllKeys()));
     return new Set(keys.map((key) => (key as ChunkKey)[0]));
+  }
+
+  /**
+   * Re-keys every chunk of `from` to `to` (a converted file, written under a temporary key, once its sha256 is
+   * known), one chunk per transaction: put under the new key and delete the old in the same commit.
+   */
+  async moveChunks(from: string, to: string): Promise<void> {
+    for (const index of await this.chunkIndices(from)) {
+      await this.chunks('readwrite', (store) => {
+        const request = store.get([from, index] satisfies ChunkKey);
+        request.onsuccess = () => {
+          if (request.result === undefined) return;
+          store.put(request.result, [to, index] satisfies ChunkKey);
+          store.delete([from, index] satisfies ChunkKey);
+        };
+        return committed(store.transaction);
+      });
+    }
   }
 
   deleteChunks(sha256: string, fromIndex = 0): Promise<void> {
@@ -172,6 +224,48 @@ export class ModelStore {
   deleteManifest(name: string): Promise<void> {
     return this.manifests('readwrite', (store) => {
       store.delete(name);
+      return committed(store.transaction);
+    });
+  }
+
+  // --- conversions in progress ---
+
+  putConversion(record: ConversionRecord): Promise<void> {
+    return this.conversions('readwrite', (store) => {
+      store.put(record, record.id);
+      return committed(store.transaction);
+    });
+  }
+
+  getConversion(id: string): Promise<ConversionRecord | undefined> {
+    return this.conversions('readonly', (store) => requestResult<ConversionRecord | undefined>(store.get(id)));
+  }
+
+  listConversions(): Promise<ConversionRecord[]> {
+    return this.conversions('readonly', (store) => requestResult<ConversionRecord[]>(store.getAll()));
+  }
+
+  deleteConversion(id: string): Promise<void> {
+    return this.conversions('readwrite', (store) => {
+      store.delete(id);
+      return committed(store.transaction);
+    });
+  }
+
+  putReadCache(record: ReadCacheRecord): Promise<void> {
+    return this.readCaches('readwrite', (store) => {
+      store.put(record, record.id);
+      return committed(store.transaction);
+    });
+  }
+
+  getReadCache(id: string): Promise<ReadCacheRecord | undefined> {
+    return this.readCaches('readonly', (store) => requestResult<ReadCacheRecord | undefined>(store.get(id)));
+  }
+
+  deleteReadCache(id: string): Promise<void> {
+    return this.readCaches('readwrite', (store) => {
+      store.delete(id);
       return committed(store.transaction);
     });
   }

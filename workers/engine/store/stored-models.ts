@@ -104,7 +104,12 @@ export async function collectGarbage(store: ModelStore, locks?: LockManagerLike)
   return deleted;
 }
 
+/** Files a stored manifest lists, and those a conversion in progress has written (completed or under a temp key). */
 async function referencedFiles(store: ModelStore): Promise<Set<string>> {
   const manifests = await store.listManifests();
-  return new Set(manifests.flatMap((m) => m.manifest.files.map((f) => f.sha256)));
+  const conversions = await store.listConversions();
+  return new Set([
+    ...manifests.flatMap((m) => m.manifest.files.map((f) => f.sha256)),
+    ...conversions.flatMap((c) => [...c.tempKeys, ...c.files.flatMap((f) => (f.sha256 ? [f.sha256] : []))]),
+  ]);
 }
