@@ -10,7 +10,9 @@ interface ManifestFile {
   readonly bytes: number;
 }
 const TINY_FILES: readonly ManifestFile[] = (
-  JSON.parse(readFileSync('dist-e2e/models/tiny/manifest.json', 'utf8')) as { files: ManifestFile[] }
+  JSON.parse(readFileSync(`${process.env.E2E_DIST ?? 'dist-e2e'}/models/tiny/manifest.json`, 'utf8')) as {
+    files: ManifestFile[];
+  }
 ).files;
 const TINY_BYTES = TINY_FILES.reduce((n, f) => n + f.bytes, 0);
 /** "9.3 MB", as the page prints the pack's size. */

@@ -28,29 +28,35 @@ const MB = 1e6;
 /** Megabytes as the model picker shows them; exact bytes below 0.1 MB, where one decimal would say 0.0. */
 const mb = (bytes: number) => (bytes >= 0.1 * MB ? `${(bytes / MB).toFixed(1)} MB` : `${bytes} bytes`);
 
+/**
+ * E_QUOTA before a download: the browser's estimate says `neededBytes` will not fit. `refused`: a write the browser
+ * refused (QuotaExceededError) although its estimate may say there is room (the estimate is approximate, and a quota
+ * can shrink while a download runs). Either way the message names the cached models that could be deleted.
+ */
 export function quotaError(
   what: string,
   neededBytes: number,
   availableBytes: number,
   deletable: readonly DeletableModel[] = [],
   cause?: unknown,
+  refused = false,
 ): VarError {
   const hint =
     deletable.length > 0
       ? ` Deleting cached models would free space: ${deletable.map((m) => `${m.label} (${mb(m.bytes)})`).join(', ')}.`
       : '';
+  const why = refused
+    ? `the browser refused to store more (${mb(neededBytes)} still to come; it estimates ${mb(availableBytes)} free). What was stored is kept.`
+    : `it needs ${mb(neededBytes)} more, the browser allows ${mb(availableBytes)}.`;
   return new VarError(
     'E_QUOTA',
-    `Not enough storage for ${what}: it needs ${mb(neededBytes)} more, the browser allows ${mb(availableBytes)}.${hint}`,
-    { neededBytes, availableBytes, deletableModels: deletable.map((m) => ({ ...m })) },
+    `Not enough storage for ${what}: ${why}${hint}`,
+    { neededBytes, availableBytes, deletableModels: deletable.map((m) => ({ ...m })), ...(refused ? { refused } : {}) },
     cause === undefined ? undefined : { cause },
   );
 }
 
-/**
- * E_QUOTA for a write the browser refused (QuotaExceededError) although its estimate may say there is room: the
- * estimate is approximate, and a quota can shrink while a download runs.
- */
+/** E_QUOTA for a write the browser refused (see quotaError). */
 export function refusedWriteError(
   what: string,
   neededBytes: number,
@@ -58,16 +64,7 @@ export function refusedWriteError(
   deletable: readonly DeletableModel[] = [],
   cause?: unknown,
 ): VarError {
-  const hint =
-    deletable.length > 0
-      ? ` Deleting cached models would free space: ${deletable.map((m) => `${m.label} (${mb(m.bytes)})`).join(', ')}.`
-      : '';
-  return new VarError(
-    'E_QUOTA',
-    `Not enough storage for ${what}: the browser refused to store more (${mb(neededBytes)} still to come; it estimates ${mb(availableBytes)} free). What was stored is kept.${hint}`,
-    { neededBytes, availableBytes, deletableModels: deletable.map((m) => ({ ...m })), refused: true },
-    cause === undefined ? undefined : { cause },
-  );
+  return quotaError(what, neededBytes, availableBytes, deletable, cause, true);
 }
 
 /** Bytes the origin may still write, or undefined when the browser does not say. */
