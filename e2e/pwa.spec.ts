@@ -58,9 +58,13 @@ function watchErrors(page: Page): { errors: string[] } {
 /** Waits until the service worker controls the page and the page is cross-origin isolated (after its one reload). */
 async function isolated(page: Page): Promise<void> {
   await expect
-    .poll(() => page.evaluate(() => crossOriginIsolated && navigator.serviceWorker.controller !== null), {
-      timeout: 60_000,
-    })
+    .poll(
+      // The page may be reloading into isolation right now: a destroyed context counts as "not yet".
+      () => page.evaluate(() => crossOriginIsolated && navigator.serviceWorker.controller !== null).catch(() => false),
+      {
+        timeout: 60_000,
+      },
+    )
     .toBe(true);
 }
 
