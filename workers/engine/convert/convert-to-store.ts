@@ -11,9 +11,10 @@ import { openCheckpoint } from '../../../src/core/pth/checkpoint';
 import type { Checkpoint, TensorRef } from '../../../src/core/pth/types';
 import type { ConvertPhase, ConvertProgress } from '../../../src/shared/engine-api';
 import { VarError } from '../../../src/shared/errors';
+import { ChunkWriter } from '../store/chunk-writer';
 import { resumePoint, type StoreContext } from '../store/download-file';
 import { withFileLock } from '../store/file-lock';
-import { type ConversionRecord, chunkSize } from '../store/model-store';
+import type { ConversionRecord } from '../store/model-store';
 import { assertRoomFor, browserEstimator, isQuotaExceeded, quotaError } from '../store/quota';
 import { sha256Hex } from '../store/sha256';
 import { collectGarbage, storedFileBytes } from '../store/stored-models';
@@ -285,37 +286,28 @@ async function convertFile(
   }
   const temp = tempFile(job.record, index, file);
   const chunkBytes = store.chunkBytes;
-  let { index: chunk, hasher } = await resumePoint(store, temp);
+  const { index: chunk, hasher } = await resumePoint(store, temp);
   let position = Math.min(total, chunk * chunkBytes);
   onBytes(position);
-  let buffer = new Uint8Array(chunkSize(total, chunkBytes, chunk));
-  let filled = 0;
+  const writer = new ChunkWriter(
+    total,
+    chunkBytes,
+    chunk,
+    hasher,
+    async (at, bytes, state) => {
+      await commitChunk(file, total - at * chunkBytes, () => store.putChunk(temp.sha256, at, bytes, state));
+      await job.save({ tensorsDone: tensorsDone() });
+    },
+    () => internal(file, 'produced more bytes than planned'),
+  );
   for await (const piece of file.chunks(position)) {
     throwIfAborted(signal);
-    for (let offset = 0; offset < piece.byteLength; ) {
-      const n = Math.min(buffer.byteLength - filled, piece.byteLength - offset);
-      if (n <= 0) throw internal(file, 'produced more bytes than planned');
-      const part = piece.subarray(offset, offset + n);
-      buffer.set(part, filled);
-      hasher.update(part);
-      filled += n;
-      offset += n;
-      if (filled === buffer.byteLength) {
-        const state = hasher.save();
-        const full = buffer;
-        const at = chunk;
-        await commitChunk(file, total - at * chunkBytes, () => store.putChunk(temp.sha256, at, full, state));
-        chunk++;
-        filled = 0;
-        const next = chunkSize(total, chunkBytes, chunk);
-        if (next > 0 && next !== buffer.byteLength) buffer = new Uint8Array(next);
-        await job.save({ tensorsDone: tensorsDone() });
-      }
-    }
+    await writer.write(piece);
     position += piece.byteLength;
     onBytes(position);
   }
-  if (position !== total || filled !== 0) throw internal(file, `produced ${position} bytes, the plan said ${total}`);
+  if (position !== total || writer.pending !== 0)
+    throw internal(file, `produced ${position} bytes, the plan said ${total}`);
   const sha256 = hasher.digest('hex');
   // Listed in the job before its chunks move, so a collection of unreferenced files in between keeps them.
   await job.save({ files: job.record.files.map((f, i) => (i === index ? { ...f, sha256 } : f)) });

@@ -3,6 +3,7 @@
 
 import type { PackFile } from '../../../src/core/pack/manifest';
 import { VarError } from '../../../src/shared/errors';
+import { ChunkWriter } from './chunk-writer';
 import { fetchResumable, type RetryPolicy } from './fetch-resumable';
 import { type LockManagerLike, withFileLock } from './file-lock';
 import { chunkData, chunkDataBytes, chunkSize, type ModelStore } from './model-store';
@@ -56,49 +57,38 @@ async function downloadLocked(ctx: StoreContext, file: PackFile, url: string, op
     return;
   }
   const chunkBytes = store.chunkBytes;
-  let { index, hasher } = await resumePoint(store, file);
+  const { index, hasher } = await resumePoint(store, file);
   let position = Math.min(total, index * chunkBytes);
   options.onProgress?.(position, total);
   const estimate = ctx.estimate ?? browserEstimator;
   await assertRoomFor(file.path, total - position, estimate);
 
-  const commit = async (write: () => Promise<void>) => {
+  /** Runs a store write; a QuotaExceededError becomes E_QUOTA with the bytes still to come from chunk `at` on. */
+  const commit = async (write: () => Promise<void>, at: number) => {
     try {
       await write();
     } catch (error) {
       if (!isQuotaExceeded(error)) throw error;
-      throw refusedWriteError(file.path, total - index * chunkBytes, (await availableBytes(estimate)) ?? 0, [], error);
+      throw refusedWriteError(file.path, total - at * chunkBytes, (await availableBytes(estimate)) ?? 0, [], error);
     }
   };
 
-  let buffer = new Uint8Array(chunkSize(total, chunkBytes, index));
-  let filled = 0;
+  const writer = new ChunkWriter(
+    total,
+    chunkBytes,
+    index,
+    hasher,
+    (at, bytes, state) => commit(() => store.putChunk(sha256, at, bytes, state), at),
+    // fetchResumable refuses bytes past the manifest's size before they get here.
+    () => new VarError('E_PACK_CORRUPT', `${url} has more than the ${total} bytes its manifest lists`, { url }),
+  );
   const pieces = fetchResumable(url, position, total, {
     ...(ctx.fetch ? { fetch: ctx.fetch } : {}),
     ...(ctx.retry ? { retry: ctx.retry } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
   });
   for await (const piece of pieces) {
-    for (let offset = 0; offset < piece.byteLength; ) {
-      const n = Math.min(buffer.byteLength - filled, piece.byteLength - offset);
-      const part = piece.subarray(offset, offset + n);
-      buffer.set(part, filled);
-      // Hashed as it arrives, so hashing overlaps the wait for the network instead of following it.
-      hasher.update(part);
-      filled += n;
-      offset += n;
-      if (filled === buffer.byteLength) {
-        const state = hasher.save();
-        const committedIndex = index;
-        const committedBuffer = buffer;
-        await commit(() => store.putChunk(sha256, committedIndex, committedBuffer, state));
-        index++;
-        filled = 0;
-        const next = chunkSize(total, chunkBytes, index);
-        // putChunk copied the bytes, so the buffer is reused for every full-size chunk.
-        if (next > 0 && next !== buffer.byteLength) buffer = new Uint8Array(next);
-      }
-    }
+    await writer.write(piece);
     position += piece.byteLength;
     options.onProgress?.(position, total);
   }
@@ -111,7 +101,10 @@ async function downloadLocked(ctx: StoreContext, file: PackFile, url: string, op
       { path: file.path, url },
     );
   }
-  await commit(() => store.putFile({ sha256, bytes: total, chunkBytes, completedAt: Date.now() }));
+  await commit(
+    () => store.putFile({ sha256, bytes: total, chunkBytes, completedAt: Date.now() }),
+    Math.ceil(total / chunkBytes),
+  );
 }
 
 export interface ResumePoint {
