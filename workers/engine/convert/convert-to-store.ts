@@ -1,7 +1,8 @@
 // Converts two checkpoints into a model pack inside the store, with the same plan as `npm run convert` (planPack), so
 // every file is byte-identical to the CLI's. Each file is hashed while it is written, in chunks under a temporary
-// key whose hasher state is saved with each chunk: an interrupted conversion resumes at its last chunk, fetching
-// again only the tensor that chunk ended in. The manifest is stored last, so a model is listed only when complete.
+// key whose hasher state is saved with each chunk: an interrupted conversion resumes at its last chunk, and the
+// checkpoint bytes behind the chunk it was writing come from the read spool (read-spool.ts), so it fetches again at
+// most the piece it was fetching. The manifest is stored last, so a model is listed only when complete.
 
 import type { PackOutputFile, PackPlan } from '../../../src/core/pack/build-pack';
 import { planPack, readCheckpointPair } from '../../../src/core/pack/build-pack';
@@ -20,9 +21,13 @@ import { sha256Hex } from '../store/sha256';
 import { collectGarbage, storedFileBytes } from '../store/stored-models';
 import type { CheckpointInput } from './checkpoint-inputs';
 import { loadReadCache, RecordingSource, saveReadCache } from './read-cache';
+import { ReadSpool, SpoolingSource } from './read-spool';
 
 /** Checkpoint bytes read while planning between two saves of the read cache. */
 const READ_CACHE_SAVE_BYTES = 256 * 1024;
+
+/** Smaller reads (ZIP record headers, norms and biases) are not worth a store write each. */
+const SPOOL_MIN_BYTES = 4096;
 
 /** Bump when the same inputs would plan other files, so a stale record is not resumed. */
 const JOB_VERSION = 1;
@@ -109,9 +114,15 @@ async function convert(
   const early = remote ? { var: await inputs.var.describe(), vae: await inputs.vae.describe() } : undefined;
   const cacheId = early ? `reads-${await jsonSha256({ var: early.var, vae: early.vae })}` : undefined;
   const kept = cacheId ? await loadReadCache(ctx.store, cacheId) : {};
+  // Reads of at least 4 KiB (tensors, not record headers) are kept in pieces of one store chunk while the pack is
+  // written: an interruption then fetches again at most one chunk's worth of checkpoint bytes.
+  const spool = new ReadSpool(ctx.store, {
+    pieceBytes: ctx.store.chunkBytes,
+    minBytes: Math.min(SPOOL_MIN_BYTES, ctx.store.chunkBytes),
+  });
   const recording = {
-    var: new RecordingSource(inputs.var.source, kept.var),
-    vae: new RecordingSource(inputs.vae.source, kept.vae),
+    var: new RecordingSource(new SpoolingSource(inputs.var.source, 'var', spool), kept.var),
+    vae: new RecordingSource(new SpoolingSource(inputs.vae.source, 'vae', spool), kept.vae),
   };
   // Saved as reading goes (after the pair check: nothing is written for inputs that fail it), so an interruption
   // while planning also costs only what was read since the last save.
@@ -149,6 +160,10 @@ async function convert(
       { kind: 'checkpoints', var: counter.var, vae: counter.vae, source },
       { quant: options.quant, createdBy: options.createdBy },
     );
+  } catch (error) {
+    // A cancel keeps what planning read so far (a reload keeps what the last periodic save held).
+    if (signal?.aborted) await saveReads(true).catch(() => undefined);
+    throw error;
   } finally {
     clearInterval(savingReads);
   }
@@ -158,6 +173,7 @@ async function convert(
   const name = plan.manifest.name;
   counter.plannedFiles(plan.files.map((f) => f.path));
   const job = await openJob(ctx, plan, source, options.quant);
+  await spool.activate(job.record.id);
   counter.done = job.record.tensorsDone;
   report({ name, packBytes: plan.totalBytes, tensorsTotal: counter.total, tensorsDone: counter.count() }, 'converting');
 
@@ -181,6 +197,7 @@ async function convert(
         const written = await convertFile(
           ctx,
           job,
+          spool,
           i,
           file,
           signal,
@@ -204,6 +221,7 @@ async function convert(
       await commit(plan, () => ctx.store.putManifest(convertedPackUrl(name), manifest));
       await ctx.store.deleteConversion(job.record.id);
       if (cacheId) await ctx.store.deleteReadCache(cacheId);
+      await spool.clear();
       // A pack of the same name converted before (other inputs or options): its files no manifest lists now go.
       if (replaced) await collectGarbage(ctx.store, ctx.locks);
       return { manifest, packUrl: convertedPackUrl(name), resumedBytes };
@@ -271,6 +289,7 @@ function tempFile(record: ConversionRecord, index: number, file: PackOutputFile)
 async function convertFile(
   ctx: StoreContext,
   job: Job,
+  spool: ReadSpool,
   index: number,
   file: PackOutputFile,
   signal: AbortSignal | undefined,
@@ -289,6 +308,10 @@ async function convertFile(
   const { index: chunk, hasher } = await resumePoint(store, temp);
   let position = Math.min(total, chunk * chunkBytes);
   onBytes(position);
+  // Reads are tagged with where the file stands when they are made; what earlier files read is no longer needed.
+  spool.cursor.file = index;
+  spool.cursor.position = position;
+  await spool.release(index, position);
   const writer = new ChunkWriter(
     total,
     chunkBytes,
@@ -297,6 +320,7 @@ async function convertFile(
     async (at, bytes, state) => {
       await commitChunk(file, total - at * chunkBytes, () => store.putChunk(temp.sha256, at, bytes, state));
       await job.save({ tensorsDone: tensorsDone() });
+      await spool.release(index, (at + 1) * chunkBytes);
     },
     () => internal(file, 'produced more bytes than planned'),
   );
@@ -304,6 +328,7 @@ async function convertFile(
     throwIfAborted(signal);
     await writer.write(piece);
     position += piece.byteLength;
+    spool.cursor.position = position;
     onBytes(position);
   }
   if (position !== total || writer.pending !== 0)

@@ -89,6 +89,24 @@ export interface ReadCacheRecord {
   readonly bytes: number;
 }
 
+/**
+ * A piece of checkpoint bytes a conversion fetched while writing its pack, kept until the pack chunk that needs it
+ * is committed (convert/read-spool.ts): a resumed conversion fetches at most the piece it was fetching. Lives beside
+ * the read caches, keyed `spool:<job>:<checkpoint>:<start>`.
+ */
+export interface SpoolRecord {
+  readonly id: string;
+  /** The conversion (ConversionRecord id). */
+  readonly job: string;
+  /** 'var' or 'vae'. */
+  readonly source: string;
+  readonly start: number;
+  readonly data: Blob;
+  /** Where the pack was when the piece was read: file index and byte position in that file. */
+  readonly file: number;
+  readonly position: number;
+}
+
 export interface ModelStoreOptions {
   /** Database name prefix; tests use their own so they do not share state. */
   readonly namespace?: string;
@@ -269,6 +287,44 @@ export class ModelStore {
       return committed(store.transaction);
     });
   }
+
+  // --- read spools (beside the read caches: one more database would need one more connection) ---
+
+  putSpool(record: SpoolRecord): Promise<void> {
+    return this.readCaches('readwrite', (store) => {
+      store.put(record, record.id);
+      return committed(store.transaction);
+    });
+  }
+
+  listSpool(job: string): Promise<SpoolRecord[]> {
+    return this.readCaches('readonly', (store) => requestResult<SpoolRecord[]>(store.getAll(spoolRange(job))));
+  }
+
+  deleteSpool(ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return Promise.resolve();
+    return this.readCaches('readwrite', (store) => {
+      for (const id of ids) store.delete(id);
+      return committed(store.transaction);
+    });
+  }
+
+  /** Every spooled piece of a conversion, at once (its pack is complete, or the conversion is discarded). */
+  clearSpool(job: string): Promise<void> {
+    return this.readCaches('readwrite', (store) => {
+      store.delete(spoolRange(job));
+      return committed(store.transaction);
+    });
+  }
+}
+
+export function spoolId(job: string, source: string, start: number): string {
+  return `spool:${job}:${source}:${start}`;
+}
+
+/** The keys of one job's spooled pieces (':' sorts before ';'). */
+function spoolRange(job: string): IDBKeyRange {
+  return IDBKeyRange.bound(`spool:${job}:`, `spool:${job};`, false, true);
 }
 
 /** Size of chunk `index` of a file of `fileBytes` bytes written in chunks of `chunkBytes` (0 past its end). */
