@@ -9,7 +9,7 @@ import type {
   LoadProgress,
   ModelInfo,
 } from '../../shared/engine-api';
-import { OFFICIAL_MODELS, OFFICIAL_VAE, officialModelSummary } from '../../shared/official-models';
+import { OFFICIAL_MODELS, OFFICIAL_VAE, type OfficialModel, officialModelSummary } from '../../shared/official-models';
 import { describeError, formatMegabytes, formatSpeed, formatTimeLeft } from '../format';
 import { h } from './dom';
 
@@ -23,6 +23,11 @@ export interface ModelAdder {
 export interface AddModelForm {
   /** Disables the form's buttons while another job (a generation, a download) runs. */
   setBusy(busy: boolean): void;
+  /**
+   * Converts an official model as its catalog entry and Convert would (the form shows the progress, scrolled into
+   * view); false when the form is busy and nothing started.
+   */
+  convertOfficial(model: OfficialModel): boolean;
 }
 
 /** The Weights select: label → `--quant`. */
@@ -127,10 +132,7 @@ export function createAddModelForm(
         attrs: { type: 'button' },
       });
       button.addEventListener('click', () => {
-        varUrl.value = m.checkpointUrl;
-        vaeUrl.value = OFFICIAL_VAE.url;
-        files.value = '';
-        dropped = [];
+        fillOfficial(m);
         varUrl.focus();
       });
       return h('li', {}, [button]);
@@ -172,6 +174,12 @@ export function createAddModelForm(
 
   let dropped: File[] = [];
   let running = false;
+  function fillOfficial(m: OfficialModel): void {
+    varUrl.value = m.checkpointUrl;
+    vaeUrl.value = OFFICIAL_VAE.url;
+    files.value = '';
+    dropped = [];
+  }
   let busy = false;
   const sync = () => {
     convert.disabled = running || busy;
@@ -268,6 +276,13 @@ export function createAddModelForm(
     setBusy(value) {
       busy = value;
       sync();
+    },
+    convertOfficial(m) {
+      if (running || busy) return false;
+      fillOfficial(m);
+      form.scrollIntoView({ block: 'nearest' });
+      form.requestSubmit(convert);
+      return true;
     },
   };
 }

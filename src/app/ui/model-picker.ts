@@ -1,12 +1,24 @@
 // The model picker: the packs of the models index with their download size and what this browser holds of each, a
-// plain warning on test models, and a Download (or Resume download) button for a model that is not stored yet.
+// plain warning on test models, and a Download (or Resume download) button for a model that is not stored yet. Below
+// them, the official VAR models not converted in this browser yet, with "Download and convert".
 
 import type { ModelInfo } from '../../shared/engine-api';
+import {
+  convertedPackName,
+  formatBytes,
+  OFFICIAL_MODELS,
+  OFFICIAL_VAE,
+  type OfficialModel,
+  officialModelSummary,
+} from '../../shared/official-models';
 import { bytesOfTotal, downloadPercent, downloadStateLabel, formatMegabytes } from '../format';
 import { byTestId, h } from './dom';
 
 export interface ModelPicker {
+  /** The selected pack; null while none, or while an official model still to convert is selected. */
   readonly selected: ModelInfo | null;
+  /** The selected official model that is not converted in this browser yet. */
+  readonly selectedOfficial: OfficialModel | null;
   /** Lists `models` and selects `preferred` when it is one of them; returns a note when it is not. */
   setModels(models: readonly ModelInfo[], preferred: string | null): string | null;
   /** The same models with fresh download states (after a download, delete or run): the selection stays. */
@@ -20,6 +32,30 @@ export interface ModelPicker {
 /** An empty list: the models index lists none, or it cannot be reached (offline) and this browser stores none. */
 export const NO_MODELS =
   'No models: the list of models (models/index.json) is empty or cannot be reached, and none is stored in this browser.';
+
+/** Values of the official entries in the select (pack names cannot contain ':'). */
+const OFFICIAL_PREFIX = 'official:';
+
+/**
+ * The official models to offer beside `models`: those whose 4-bit pack (the conversion's default) is not among them.
+ * A model converted with other weights stays offered, as the 4-bit one is another pack.
+ */
+export function officialEntries(models: readonly ModelInfo[]): OfficialModel[] {
+  const listed = new Set(models.map((m) => m.id));
+  return OFFICIAL_MODELS.filter((o) => !listed.has(convertedPackName(o.depth, 'q4')));
+}
+
+/** The line under the picker for an official model not converted yet, and its button. */
+export function officialLine(o: OfficialModel): { info: string; text: string; button: string } {
+  const gpu = o.largeGpu ? ` · needs a large GPU (~${formatBytes(o.gpuBytes)})` : '';
+  const pack = o.packBytes.q4;
+  const keeps = pack === undefined ? '' : ` and keeps a 4-bit model (${formatBytes(pack)})`;
+  return {
+    info: `${o.params} parameters · FID ${o.fid} · 256×256 px · 10 scales${gpu}`,
+    text: `Not in this browser yet: Download and convert fetches the official checkpoints from Hugging Face (${formatBytes(o.checkpointBytes + OFFICIAL_VAE.bytes)}, once)${keeps}.`,
+    button: 'Download and convert',
+  };
+}
 
 /** The first model with real weights, else the first. */
 export function defaultModel(models: readonly ModelInfo[]): ModelInfo | undefined {
@@ -64,7 +100,7 @@ export function downloadLine(m: ModelInfo, online = true): { text: string; butto
 
 export function createModelPicker(
   root: HTMLElement,
-  options: { onDownload?: (m: ModelInfo) => void } = {},
+  options: { onDownload?: (m: ModelInfo) => void; onConvert?: (m: OfficialModel) => void } = {},
 ): ModelPicker {
   const select = byTestId(root, 'model.select', HTMLSelectElement);
   const info = byTestId(root, 'model.info', HTMLElement);
@@ -75,12 +111,27 @@ export function createModelPicker(
   let downloadEnabled = true;
 
   const selected = (): ModelInfo | null => models.find((m) => m.id === select.value) ?? null;
+  const selectedOfficial = (): OfficialModel | null =>
+    select.value.startsWith(OFFICIAL_PREFIX)
+      ? (OFFICIAL_MODELS.find((o) => OFFICIAL_PREFIX + o.name === select.value) ?? null)
+      : null;
 
   function showInfo(): void {
     const m = selected();
+    const official = selectedOfficial();
     badge.hidden = !m?.randomWeights;
-    downloadState.hidden = !m;
+    downloadState.hidden = !m && !official;
     downloadButton.hidden = true;
+    if (official) {
+      const line = officialLine(official);
+      info.textContent = line.info;
+      downloadState.textContent = line.text;
+      downloadState.dataset.state = 'not-converted';
+      downloadButton.textContent = line.button;
+      downloadButton.hidden = false;
+      downloadButton.disabled = !downloadEnabled;
+      return;
+    }
     if (!m) return;
     info.textContent = `${formatMegabytes(m.bytes)} download · ${m.imageSize}×${m.imageSize} px · ${m.patchNums.length} scales`;
     const line = downloadLine(m, navigator.onLine);
@@ -93,6 +144,7 @@ export function createModelPicker(
 
   function fill(list: readonly ModelInfo[]): void {
     models = list;
+    const official = officialEntries(list);
     select.replaceChildren(
       ...list.map((m) =>
         h('option', {
@@ -100,6 +152,20 @@ export function createModelPicker(
           attrs: { value: m.id, 'data-download': m.download.state },
         }),
       ),
+      ...(official.length > 0
+        ? [
+            h(
+              'optgroup',
+              { attrs: { label: 'Official VAR models: converted in this browser' } },
+              official.map((o) =>
+                h('option', {
+                  text: officialModelSummary(o),
+                  attrs: { value: OFFICIAL_PREFIX + o.name, 'data-download': 'not-converted' },
+                }),
+              ),
+            ),
+          ]
+        : []),
     );
     select.disabled = list.length === 0;
   }
@@ -115,6 +181,11 @@ export function createModelPicker(
   addEventListener('online', relabel);
   addEventListener('offline', relabel);
   downloadButton.addEventListener('click', () => {
+    const official = selectedOfficial();
+    if (official) {
+      options.onConvert?.(official);
+      return;
+    }
     const m = selected();
     if (m) options.onDownload?.(m);
   });
@@ -122,6 +193,9 @@ export function createModelPicker(
   return {
     get selected() {
       return selected();
+    },
+    get selectedOfficial() {
+      return selectedOfficial();
     },
     setModels(list, preferred) {
       fill(list);
@@ -134,8 +208,13 @@ export function createModelPicker(
         return null;
       }
       const wanted = list.find((m) => m.id === preferred);
-      select.value = (wanted ?? defaultModel(list))?.id ?? '';
+      // A link to a converted official model this browser does not hold yet selects the model to convert.
+      const toConvert = wanted
+        ? undefined
+        : officialEntries(list).find((o) => convertedPackName(o.depth, 'q4') === preferred);
+      select.value = toConvert ? OFFICIAL_PREFIX + toConvert.name : ((wanted ?? defaultModel(list))?.id ?? '');
       showInfo();
+      if (toConvert) return `${toConvert.name} is not in this browser yet: Download and convert it first.`;
       return preferred !== null && !wanted
         ? `Model “${preferred}” is not available here: using ${select.value}.`
         : null;
@@ -150,7 +229,9 @@ export function createModelPicker(
         downloadButton.hidden = true;
         return;
       }
-      select.value = list.some((m) => m.id === current) ? current : (defaultModel(list)?.id ?? '');
+      const stays =
+        list.some((m) => m.id === current) || officialEntries(list).some((o) => OFFICIAL_PREFIX + o.name === current);
+      select.value = stays ? current : (defaultModel(list)?.id ?? '');
       showInfo();
     },
     setError(message) {
