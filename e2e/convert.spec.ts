@@ -307,6 +307,40 @@ test.describe('the page: Add a model', () => {
     await expect(page.getByTestId('model.select')).toHaveValue('var_d2');
   });
 
+  test('the model picker offers the official models: Download and convert runs the form on the Hub URLs', async ({
+    page,
+  }) => {
+    await page.goto('/?model=var_d20-q4'); // a link to a model this browser has not converted yet
+    const select = page.getByTestId('model.select');
+    await expect(select).toHaveValue('official:VAR-d20');
+    await expect(page.getByText('VAR-d20 is not in this browser yet: Download and convert it first.')).toBeVisible();
+    const group = select.locator('optgroup[label="Official VAR models: converted in this browser"] option');
+    await expect(group).toHaveText([
+      'VAR-d16 · FID 3.55 · downloads 1.7 GB once, keeps 278 MB',
+      'VAR-d20 · FID 2.95 · downloads 2.8 GB once, keeps 433 MB',
+      /^VAR-d24 · FID 2\.33 · downloads 4\.6 GB once, keeps 663 MB · large GPU, ~\d\.\d GB$/,
+      /^VAR-d30 · FID 1\.97 · downloads 8\.5 GB once, keeps 1\.2 GB · large GPU, ~\d\.\d GB$/,
+    ]);
+    await select.selectOption({ label: 'VAR-d16 · FID 3.55 · downloads 1.7 GB once, keeps 278 MB' });
+    await expect(page.getByTestId('model.download-state')).toHaveText(
+      'Not in this browser yet: Download and convert fetches the official checkpoints from Hugging Face (1.7 GB, once) and keeps a 4-bit model (278 MB).',
+    );
+    // Generate cannot run it yet, and says why.
+    await page.getByRole('button', { name: 'Generate', exact: true }).click();
+    await expect(page.getByText('VAR-d16 is not in this browser yet: press Download and convert first.')).toBeVisible();
+    // Nothing outside this machine is reachable: the conversion starts on the Hub URL and fails with a network error.
+    await page.getByRole('button', { name: 'Download and convert' }).click();
+    const form = addForm(page);
+    await expect(form.getByLabel('VAR checkpoint URL')).toHaveValue(
+      'https://huggingface.co/FoundationVision/var/resolve/main/var_d16.pth',
+    );
+    await expect(form.getByLabel('VQ-VAE checkpoint URL')).toHaveValue(
+      'https://huggingface.co/FoundationVision/var/resolve/main/vae_ch160v4096z32.pth',
+    );
+    await expect(form.getByRole('alert')).toContainText('E_NETWORK', { timeout: 60_000 });
+    await expect(select).toHaveValue('official:VAR-d16'); // still offered: nothing was listed
+  });
+
   test('through the file input: the pack is listed; a hostile pickle is refused with its code and lists nothing', async ({
     page,
   }) => {
