@@ -1,9 +1,10 @@
 // `npx tsx src/cli/bench-convert-browser.ts [--arch d16] [--quant q4]` (after `npm run build:e2e`): converts a
 // synthetic checkpoint pair of a released architecture (written once to bench-out/, random weights, official format)
 // in headless Chromium through the engine, served by the Hugging Face stand-in (src/testing/store/hub-server.ts).
-// Reports the time, the peak memory (PSS of every Chromium process above the level before, on-disk profile), bytes
-// fetched vs the files' sizes, and what one interruption (a cancel half-way through the transformer weights, then a
-// resume) fetches again.
+// Reports the time, the peak memory (PSS of every Chromium process above the level before, on-disk profile; and the
+// peak of live JS + WASM memory of the page and its engine worker, measureUserAgentSpecificMemory every 0.5 s, which
+// measures after a garbage collection), bytes fetched vs the files' sizes, and what one interruption (a cancel
+// half-way through the transformer weights, then a resume) fetches again.
 
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
@@ -56,6 +57,10 @@ async function chromiumPssBytes(): Promise<number> {
 interface Run {
   readonly ms: number;
   readonly peakPss: number;
+  /** Live JS + WASM bytes of the page and the engine worker: before the conversion, and the largest sample during. */
+  readonly liveBefore: number;
+  readonly livePeak: number;
+  readonly liveSamples: number;
   readonly last: ConvertProgress | undefined;
   readonly error?: string;
 }
@@ -64,6 +69,29 @@ function convert(page: Page, request: ConvertRequest, cancelAt?: number): Promis
   return page.evaluate(
     async ({ req, cancel }) => {
       const engine = (window as unknown as { varEngine: LabEngine }).varEngine;
+      // Cross-origin isolated pages measure their agent cluster (the engine worker included), after a GC.
+      const measure = async () =>
+        (
+          await (
+            performance as Performance & { measureUserAgentSpecificMemory(): Promise<{ bytes: number }> }
+          ).measureUserAgentSpecificMemory()
+        ).bytes;
+      const liveBefore = await measure();
+      let livePeak = liveBefore;
+      let liveSamples = 0;
+      let running = true;
+      const sampler = (async () => {
+        while (running) {
+          livePeak = Math.max(livePeak, await measure());
+          liveSamples++;
+          await new Promise((r) => setTimeout(r, 500));
+        }
+      })();
+      const live = async () => {
+        running = false;
+        await sampler;
+        return { liveBefore, livePeak, liveSamples };
+      };
       const t0 = performance.now();
       let last: ConvertProgress | undefined;
       try {
@@ -75,10 +103,12 @@ function convert(page: Page, request: ConvertRequest, cancelAt?: number): Promis
             }
           },
         });
-        return { ms: performance.now() - t0, peakPss: 0, last };
+        const ms = performance.now() - t0;
+        return { ms, peakPss: 0, last, ...(await live()) };
       } catch (e) {
         const err = e as { code?: string; message?: string };
-        return { ms: performance.now() - t0, peakPss: 0, last, error: `${err.code}: ${err.message}` };
+        const ms = performance.now() - t0;
+        return { ms, peakPss: 0, last, error: `${err.code}: ${err.message}`, ...(await live()) };
       }
     },
     { req: request, cancel: cancelAt },
@@ -161,6 +191,7 @@ async function main(): Promise<void> {
     const l = clean.last;
     console.log(
       `clean: ${(clean.ms / 1000).toFixed(1)} s${clean.error ? ` FAILED ${clean.error}` : ''}, peak PSS +${(clean.peakPss / MB).toFixed(0)} MB, ` +
+        `live JS+WASM ${(clean.liveBefore / MB).toFixed(1)} MB before, peak ${(clean.livePeak / MB).toFixed(1)} MB (${clean.liveSamples} samples), ` +
         `fetched ${(cleanSent / MB).toFixed(1)} MB of ${(fileBytes / MB).toFixed(1)} MB (${((100 * cleanSent) / fileBytes).toFixed(1)} %), ` +
         `pack ${((l?.packBytes ?? 0) / MB).toFixed(1)} MB, ${l?.tensorsTotal} tensors`,
     );

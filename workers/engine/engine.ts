@@ -21,6 +21,7 @@ import type {
 } from '../../src/shared/engine-api';
 import { hasErrorCode, VarError } from '../../src/shared/errors';
 import { chooseBackend } from './backend-choice';
+import { discardConversion, isConversionId, listInterruptedConversions } from './convert/interrupted-conversions';
 import { ModelAdditions } from './convert/model-additions';
 import { DeviceWatch, deviceLostError } from './device-watch';
 import { runEdit } from './edit-run';
@@ -118,6 +119,12 @@ export class Engine implements VarEngine {
   }
 
   async deleteModel(modelId: string): Promise<StorageUsage> {
+    if (isConversionId(modelId)) {
+      // Deleting a conversion that is running here stops it first (its lock would hold the deletion until it ends).
+      await this.additions.cancel();
+      await discardConversion(this.store.store, modelId, this.store.locks);
+      return this.storageUsage();
+    }
     // A loaded model keeps running from memory, but a deletion means "give the space back": release it too.
     if (this.sessions.holds(modelId)) {
       await this.runs.cancel();
@@ -128,15 +135,19 @@ export class Engine implements VarEngine {
   }
 
   async storageUsage(): Promise<StorageUsage> {
-    const [figures, stored] = await Promise.all([
+    const [figures, stored, conversions] = await Promise.all([
       storageUsage(this.store.estimate),
       listStoredModels(this.store.store),
+      listInterruptedConversions(this.store.store),
     ]);
     return {
       ...figures,
-      models: stored
-        .filter((m) => m.status.storedBytes > 0)
-        .map((m) => ({ id: m.name, label: m.label, download: m.status })),
+      models: [
+        ...stored
+          .filter((m) => m.status.storedBytes > 0)
+          .map((m) => ({ id: m.name, label: m.label, download: m.status })),
+        ...conversions,
+      ],
     };
   }
 

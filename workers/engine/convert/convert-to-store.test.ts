@@ -14,6 +14,7 @@ import { readVerifiedFile } from '../store/read-verified';
 import { listStoredModels } from '../store/stored-models';
 import { convertModel } from './convert-model';
 import { convertedPackUrl } from './convert-to-store';
+import { discardConversion, listInterruptedConversions } from './interrupted-conversions';
 
 const CHUNK = 64 * 1024;
 let varBytes: Uint8Array;
@@ -174,6 +175,37 @@ describe('convertModel into the store', () => {
     const conversions = await spooled.listConversions();
     expect(conversions).toEqual([]);
   }, 120_000);
+
+  it('an interrupted conversion is listed with what it holds, and deleting it leaves nothing behind', async () => {
+    const abort = new AbortController();
+    const first = await convertModel(ctx, fromHub(), {
+      http,
+      signal: abort.signal,
+      onProgress: (p) => {
+        if (p.file === 'transformer.data' && p.fileBytesDone > p.fileBytes / 2) abort.abort();
+      },
+    }).catch((e: unknown) => e);
+    expect(first).toMatchObject({ code: 'E_ABORTED' });
+    const [listed, ...others] = await listInterruptedConversions(store);
+    expect(others).toEqual([]);
+    expect(listed?.label).toBe('VAR-d2 (1M) · 4-bit · conversion not finished');
+    expect(listed?.download.state).toBe('partial');
+    expect(listed?.download.storedBytes).toBeGreaterThan(0);
+    expect(listed?.download.storedBytes).toBeLessThan(listed?.download.totalBytes ?? 0);
+    const [record] = await store.listConversions();
+    expect(record?.readCache).toBeDefined();
+    expect(await store.listSpool(record?.id ?? '')).not.toEqual([]);
+
+    await discardConversion(store, listed?.id ?? '');
+    expect(await listInterruptedConversions(store)).toEqual([]);
+    expect(await storeContents()).toEqual({ manifests: [], conversions: 0, chunked: 0, files: 0 });
+    expect(await store.listSpool(record?.id ?? '')).toEqual([]);
+    expect(await store.getReadCache(record?.readCache ?? '')).toBeUndefined();
+    // Converting again starts afresh and gives the same pack.
+    const again = await convertModel(ctx, fromHub(), { http });
+    expect(again.resumedBytes).toBe(0);
+    expect(files(again.manifest)).toEqual(files(cliQ4.manifest));
+  });
 
   it('local files in either order, and a trainer checkpoint, give the same pack', async () => {
     const trainer = await trainerCheckpointFrom(varBytes);

@@ -32,6 +32,11 @@ const SPOOL_MIN_BYTES = 4096;
 /** Bump when the same inputs would plan other files, so a stale record is not resumed. */
 const JOB_VERSION = 1;
 
+/** The lock a conversion holds while it writes: discarding it waits for it (convert/interrupted-conversions.ts). */
+export function conversionLockName(jobId: string): string {
+  return `convert-${jobId}`;
+}
+
 /** The folder URL a converted pack is stored under: no network behind it, its files exist only in the store. */
 export function convertedPackUrl(name: string): string {
   return `converted:/${name}/`;
@@ -172,13 +177,13 @@ async function convert(
   await commit(plan, () => saveReads(true));
   const name = plan.manifest.name;
   counter.plannedFiles(plan.files.map((f) => f.path));
-  const job = await openJob(ctx, plan, source, options.quant);
+  const job = await openJob(ctx, plan, source, options.quant, cacheId);
   await spool.activate(job.record.id);
   counter.done = job.record.tensorsDone;
   report({ name, packBytes: plan.totalBytes, tensorsTotal: counter.total, tensorsDone: counter.count() }, 'converting');
 
   return withFileLock(
-    `convert-${job.record.id}`,
+    conversionLockName(job.record.id),
     async () => {
       // What an earlier run left: complete files, and the chunks of the file it was writing.
       let done = 0;
@@ -241,6 +246,7 @@ async function openJob(
   plan: PackPlan,
   source: { readonly var: PackFile; readonly vae: PackFile },
   quant: QuantVariant,
+  readCache: string | undefined,
 ): Promise<Job> {
   const identity = JSON.stringify({
     v: JOB_VERSION,
@@ -261,6 +267,7 @@ async function openJob(
     tempKeys: plan.files.map((_, i) => `convert-${id}-${i}`),
     tensorsDone: 0,
     updatedAt: Date.now(),
+    ...(readCache ? { readCache } : {}),
   };
   const job: Job = {
     record,

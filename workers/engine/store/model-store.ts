@@ -75,6 +75,8 @@ export interface ConversionRecord {
   /** Checkpoint tensors read so far (progress across resumes). */
   readonly tensorsDone: number;
   readonly updatedAt: number;
+  /** The read cache of its inputs (from URLs), discarded with it. */
+  readonly readCache?: string;
 }
 
 /**
