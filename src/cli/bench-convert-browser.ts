@@ -169,7 +169,14 @@ async function main(): Promise<void> {
     const context = await chromium.launchPersistentContext(profile, {
       executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
       headless: true,
-      args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+      args: [
+        '--no-sandbox',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--no-first-run',
+        // measureUserAgentSpecificMemory at once (after a forced GC) instead of at the next natural GC (up to 20 s).
+        '--enable-blink-features=ForceEagerMeasureMemory',
+      ],
     });
     try {
       const page = context.pages()[0] ?? (await context.newPage());
