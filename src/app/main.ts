@@ -5,6 +5,7 @@ import type { Capabilities } from '../shared/capabilities';
 import type { GenerationResult, LoadProgress, ModelInfo, ScaleUpdate, StoredModelInfo } from '../shared/engine-api';
 import { hasErrorCode } from '../shared/errors';
 import { IMAGENET_CLASSES, type ImageNetClass } from '../shared/imagenet-classes';
+import { createEditMode } from './edit/edit-mode';
 import { createEngineClient } from './engine-client';
 import { describeError, formatMegabytes, formatMs, formatSpeed } from './format';
 import { requestPersistentStorage } from './persist';
@@ -50,9 +51,17 @@ async function main(): Promise<void> {
   const query = parseSettingsQuery(url.searchParams);
 
   const picker = createClassPicker(form, { initial: query.settings.classId });
-  const models = createModelPicker(form, { onDownload: (m) => void download(m) });
+  const models = createModelPicker(form, {
+    onDownload: (m) => void download(m),
+    // An official model to convert: the "Add a model" form runs it and shows its progress.
+    onConvert: (o) => {
+      if (!addModel.convertOfficial(o)) panel.note(`Wait for the running job to end, then convert ${o.name}.`);
+    },
+  });
   const controls = createControls(form, query.settings);
-  const gallery = createGallery(byTestId(document, 'results', HTMLElement));
+  const gallery = createGallery(byTestId(document, 'results', HTMLElement), {
+    onEdit: (image) => void editMode.load(image.png, { name: image.title, classId: image.classId }),
+  });
   const grid = createImageGrid(stage, { onSelect: (i) => strip.showImage(i) });
   const strip = createScaleStrip(stage, {
     onView: (i, si, rgba, scaleCount) => grid.draw(i, rgba, si, scaleCount),
@@ -76,17 +85,41 @@ async function main(): Promise<void> {
         .then((list) => {
           models.setModels(list, m.id);
           panel.setGenerateEnabled(list.length > 0);
+          editMode.modelChanged();
         })
         .then(() => refreshStorage())
         .catch(() => undefined);
     },
   });
+  // Edit mode (issue 16): the model and sampling come from the Generate form; an edit is a job like a generation.
+  const editMode = createEditMode(byTestId(document, 'edit', HTMLElement), {
+    engine,
+    model: () => models.selected,
+    settings: () => controls.read(),
+    showSeed: (seed) => controls.showSeed(seed),
+    begin: () => {
+      // The engine runs one request (the latest wins): a download alone gives way, a generation is cancelled.
+      if (job?.kind === 'download') void engine.cancelDownload().catch(() => {});
+      if (job?.kind === 'generate') panel.cancelled();
+      const run = ++currentRun;
+      job = { kind: 'edit', id: run };
+      syncBusy();
+      return () => {
+        if (job?.id !== run) return;
+        job = null;
+        syncBusy();
+        void refresh();
+      };
+    },
+    onResult: (entry) => gallery.add(entry),
+  });
+  byTestId(form, 'model.select', HTMLSelectElement).addEventListener('change', () => editMode.modelChanged());
   panel.setGenerateEnabled(false);
   const linkNote = query.notes.length > 0 ? `Link parameters adjusted: ${query.notes.join('; ')}.` : null;
   panel.note(linkNote);
 
   /** The job the run panel shows (one at a time: the latest wins), and a counter telling stale callbacks apart. */
-  let job: { kind: 'generate' | 'download'; id: number } | null = null;
+  let job: { kind: 'generate' | 'download' | 'edit'; id: number } | null = null;
   let currentRun = 0;
   let deleting = false;
 
@@ -124,6 +157,7 @@ async function main(): Promise<void> {
     if (list && n === refreshes) {
       models.update(list);
       panel.setGenerateEnabled(list.length > 0);
+      editMode.modelChanged();
     }
   }
 
@@ -201,6 +235,11 @@ async function main(): Promise<void> {
   async function generate(): Promise<void> {
     const model = models.selected;
     const cls = IMAGENET_CLASSES[picker.classId];
+    const official = models.selectedOfficial;
+    if (!model && official) {
+      panel.note(`${official.name} is not in this browser yet: press Download and convert first.`);
+      return;
+    }
     if (!model || !cls) return;
     const stored = model.download.state === 'downloaded';
     if (!stored) persistForDownload();
@@ -342,6 +381,7 @@ async function main(): Promise<void> {
     const note = models.setModels(list, query.settings.modelId);
     if (note) panel.note(linkNote ? `${note} ${linkNote}` : note);
     panel.setGenerateEnabled(list.length > 0);
+    editMode.modelChanged();
   } catch (error) {
     models.setError('The list of models could not be loaded.');
     panel.fail(error, 'Listing the models failed');

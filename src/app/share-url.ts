@@ -17,6 +17,12 @@ export const PARAMS = Object.freeze({
   autorun: 'autorun',
 });
 
+/**
+ * Said where an edit's link would be: a link holds settings, and an edit's image is the person's own, which no link
+ * carries (issue 16), so edits offer this line instead of a link that would make something else.
+ */
+export const NO_IMAGE_LINK = 'Share links cannot carry your image';
+
 export interface ParsedQuery {
   /** Every setting: from the query where it was usable, else from the defaults. */
   readonly settings: RunSettings;

@@ -25,6 +25,11 @@ export interface ModelInfo {
    * network. Models that are not complete in the store are then not listed at all.
    */
   readonly offline: boolean;
+  /**
+   * The pack carries the image encoder and tokenizer (`graphs.encoder`, issue 16), so it can edit images; packs
+   * converted before editing existed generate but cannot edit (E_PACK_NO_ENCODER).
+   */
+  readonly canEdit: boolean;
 }
 
 export type DownloadState = 'downloaded' | 'partial' | 'not-downloaded';

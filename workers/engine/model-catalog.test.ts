@@ -1,6 +1,6 @@
 import 'fake-indexeddb/auto';
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { PackManifest } from '../../src/core/pack/manifest';
+import type { PackFile, PackManifest } from '../../src/core/pack/manifest';
 import { VarError } from '../../src/shared/errors';
 import { freshStore, testFile, testManifest } from '../../src/testing/store/store-fixtures';
 import { ModelCatalog } from './model-catalog';
@@ -10,9 +10,18 @@ import type { ModelStore } from './store/model-store';
 const INDEX = 'http://models.test/models/index.json';
 const fileA = testFile('a.bin', 1000);
 const fileB = testFile('b.bin', 3000);
-// The catalog reads label, files and the pack fields ModelInfo carries.
-const packA = { ...testManifest('a', [fileA.entry]), imageSize: 256, patchNums: [1, 2], numClasses: 1000 };
-const packB = { ...testManifest('b', [fileB.entry]), imageSize: 256, patchNums: [1, 2], numClasses: 1000 };
+// The catalog reads label, files and the pack fields ModelInfo carries; pack a has the edit graphs, b (a pack
+// converted before editing existed) does not.
+const graph = (name: string) => ({ path: `${name}.onnx` }) as unknown as PackManifest['graphs']['decoder'];
+const fields = { imageSize: 256, patchNums: [1, 2], numClasses: 1000 };
+const pack = (name: string, file: PackFile, graphs: Partial<PackManifest['graphs']>): PackManifest =>
+  ({ ...testManifest(name, [file]), ...fields, graphs }) as unknown as PackManifest;
+const packA = pack('a', fileA.entry, {
+  decoder: graph('decoder'),
+  encoder: graph('encoder'),
+  tokenizer: graph('tokenizer'),
+});
+const packB = pack('b', fileB.entry, { decoder: graph('decoder') });
 
 /** The network's index: `online` lists both packs, otherwise it fails as fetch does offline. */
 function source(state: { online: boolean }): ModelsSource {
@@ -51,6 +60,14 @@ describe('ModelCatalog', () => {
     ]);
   });
 
+  it('a model can edit when its manifest names the encoder and tokenizer graphs', async () => {
+    const models = await new ModelCatalog(source(state), s).list();
+    expect(models.map((m) => [m.id, m.canEdit])).toEqual([
+      ['a', true],
+      ['b', false],
+    ]);
+  });
+
   it('offline: only the models complete in the store, marked offline, with their stored pack URL', async () => {
     await store(s, packA, true);
     await store(s, packB, false);
@@ -79,7 +96,7 @@ describe('ModelCatalog', () => {
 
   it('online, models added to the store that the index does not list come after the index, findable', async () => {
     const fileC = testFile('c.bin', 500);
-    const added = { ...testManifest('var_d2', [fileC.entry]), imageSize: 256, patchNums: [1, 2], numClasses: 1000 };
+    const added = pack('var_d2', fileC.entry, packB.graphs);
     await s.putManifest('converted:/var_d2/', added);
     await s.putFile({ sha256: fileC.entry.sha256, bytes: 500, chunkBytes: s.chunkBytes, completedAt: 1 });
     await store(s, packA, true); // in the index too: listed once, in the index's place

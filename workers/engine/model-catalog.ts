@@ -86,5 +86,7 @@ export function modelInfo(e: CatalogEntry, download: DownloadStatus): ModelInfo 
     url: e.packUrl,
     download,
     offline: e.offline,
+    // The manifest names both edit graphs or neither (a pack written before editing existed).
+    canEdit: m.graphs.encoder !== undefined && m.graphs.tokenizer !== undefined,
   };
 }

@@ -1,8 +1,10 @@
-// This session's images with the settings that made them: each one downloads as a PNG and has a link that
-// makes it again (the share URL opens the page, fills the controls and runs).
+// This session's images with the settings that made them: each one downloads as a PNG, has a link that makes it
+// again (the share URL opens the page, fills the controls and runs; edits have none: a link cannot carry the image),
+// and an "Edit this" button that opens it in the Edit panel.
 
 import type { Rgba } from '../../shared/engine-api';
 import { formatMs, pngFileName } from '../format';
+import { NO_IMAGE_LINK } from '../share-url';
 import { byTestId, h } from './dom';
 import { rgbaToPngBlob } from './draw';
 
@@ -23,14 +25,26 @@ export interface GalleryEntry {
   readonly backend: string;
   /** The run's total time (all its images). */
   readonly totalMs: number;
-  readonly shareUrl: string;
+  /** null for an edit of the person's image: the item says that share links cannot carry it. */
+  readonly shareUrl: string | null;
+  /** The caption and file name when not "<class> · class <id>" and pngFileName's (edits). */
+  readonly title?: string;
+  readonly fileName?: string;
+}
+
+/** What "Edit this" hands over: the image as the PNG the item offers, and what it shows. */
+export interface GalleryImage {
+  readonly png: Blob;
+  readonly title: string;
+  /** The class it was made with (−1: none). */
+  readonly classId: number;
 }
 
 export interface Gallery {
   add(entry: GalleryEntry): void;
 }
 
-export function createGallery(root: HTMLElement): Gallery {
+export function createGallery(root: HTMLElement, options: { onEdit?: (image: GalleryImage) => void } = {}): Gallery {
   const list = byTestId(root, 'gallery', HTMLUListElement);
   const empty = byTestId(root, 'gallery.empty', HTMLElement);
   const urls = new WeakMap<Element, string>();
@@ -54,11 +68,15 @@ export function createGallery(root: HTMLElement): Gallery {
 
   return {
     add(e) {
-      const title = `${e.className} · class ${e.classId}`;
-      const fileName = pngFileName(e.classId, e.className, e.seed);
+      const title = e.title ?? `${e.className} · class ${e.classId}`;
+      const fileName = e.fileName ?? pngFileName(e.classId, e.className, e.seed);
       const img = h('img', {
         className: 'gallery-image',
-        attrs: { alt: `${e.className} (class ${e.classId}), seed ${e.seed}`, width: '256', height: '256' },
+        attrs: {
+          alt: e.title ? `${e.title}, seed ${e.seed}` : `${e.className} (class ${e.classId}), seed ${e.seed}`,
+          width: '256',
+          height: '256',
+        },
       });
       const download = h('a', {
         className: 'button-link',
@@ -66,16 +84,34 @@ export function createGallery(root: HTMLElement): Gallery {
         text: 'Download PNG',
         attrs: { download: fileName, 'aria-disabled': 'true' },
       });
-      const share = h('a', {
-        className: 'button-link',
-        testid: 'gallery.share',
-        text: 'Link',
-        attrs: { href: e.shareUrl, title: 'Opens the page with these settings and makes this image again' },
-      });
-      const copyButton = h('button', { testid: 'gallery.copy', text: 'Copy link', attrs: { type: 'button' } });
-      // The handler keeps the link, not the entry (whose pixels are only needed until the PNG exists).
       const link = e.shareUrl;
-      copyButton.addEventListener('click', () => void copy(link, copyButton));
+      const shareControls: HTMLElement[] = [];
+      if (link === null) {
+        shareControls.push(
+          h('span', { className: 'hint gallery-no-link', testid: 'gallery.no-link', text: NO_IMAGE_LINK }),
+        );
+      } else {
+        const copyButton = h('button', { testid: 'gallery.copy', text: 'Copy link', attrs: { type: 'button' } });
+        // The handler keeps the link, not the entry (whose pixels are only needed until the PNG exists).
+        copyButton.addEventListener('click', () => void copy(link, copyButton));
+        shareControls.push(
+          h('a', {
+            className: 'button-link',
+            testid: 'gallery.share',
+            text: 'Link',
+            attrs: { href: link, title: 'Opens the page with these settings and makes this image again' },
+          }),
+          copyButton,
+        );
+      }
+      // Enabled once the PNG exists: the Edit panel reads the image back from it.
+      const editButton = h('button', { testid: 'gallery.edit', text: 'Edit this', attrs: { type: 'button' } });
+      editButton.disabled = true;
+      let png: Blob | null = null;
+      const classId = e.classId;
+      editButton.addEventListener('click', () => {
+        if (png) options.onEdit?.({ png, title, classId });
+      });
 
       const item = h('li', { className: 'gallery-item', testid: 'gallery.item' }, [
         h('figure', {}, [
@@ -95,7 +131,11 @@ export function createGallery(root: HTMLElement): Gallery {
             ]),
           ]),
         ]),
-        h('div', { className: 'gallery-actions' }, [download, share, copyButton]),
+        h('div', { className: 'gallery-actions' }, [
+          download,
+          ...(options.onEdit ? [editButton] : []),
+          ...shareControls,
+        ]),
       ]);
       item.dataset.classId = String(e.classId);
       item.dataset.seed = String(e.seed);
@@ -104,6 +144,8 @@ export function createGallery(root: HTMLElement): Gallery {
 
       rgbaToPngBlob(e.rgba).then(
         (blob) => {
+          png = blob;
+          editButton.disabled = false;
           const url = URL.createObjectURL(blob);
           urls.set(item, url);
           img.src = url;

@@ -23,6 +23,7 @@ const model = (
   url: `/models/${id}/`,
   download: { state: 'not-downloaded', storedBytes: 0, totalBytes: BYTES, ...download },
   offline,
+  canEdit: true,
 });
 
 describe('model picker', () => {

@@ -27,12 +27,17 @@ interface Scale {
 
 export function createScaleStrip(
   root: HTMLElement,
-  options: { onView: (image: number, si: number, rgba: Rgba, scaleCount: number) => void },
+  options: {
+    onView: (image: number, si: number, rgba: Rgba, scaleCount: number) => void;
+    /** The markup's test ids start with this ('strip': `strip`, `strip.box`…); the Edit panel has its own strip. */
+    testIds?: string;
+  },
 ): ScaleStrip {
-  const list = byTestId(root, 'strip', HTMLOListElement);
-  const heading = byTestId(root, 'strip.heading', HTMLElement);
-  const box = byTestId(root, 'strip.box', HTMLElement);
-  const viewing = byTestId(root, 'strip.viewing', HTMLElement);
+  const ids = options.testIds ?? 'strip';
+  const list = byTestId(root, ids, HTMLOListElement);
+  const heading = byTestId(root, `${ids}.heading`, HTMLElement);
+  const box = byTestId(root, `${ids}.box`, HTMLElement);
+  const viewing = byTestId(root, `${ids}.viewing`, HTMLElement);
   const scales = new Map<number, Scale>();
   let image = 0;
 
@@ -45,7 +50,7 @@ export function createScaleStrip(
       'button',
       {
         className: 'thumb',
-        testid: 'strip.thumb',
+        testid: `${ids}.thumb`,
         attrs: {
           type: 'button',
           'aria-pressed': 'false',
