@@ -24,7 +24,7 @@ export interface EngineClient extends VarEngine {
 }
 
 /** Starts the app's engine worker (a module worker, so Vite bundles it and its ORT import). */
-function startEngineWorker(): Worker {
+export function startEngineWorker(): Worker {
   return new Worker(new URL('../../workers/engine.worker.ts', import.meta.url), { type: 'module', name: 'var-engine' });
 }
 
@@ -38,7 +38,12 @@ function startEngineWorker(): Worker {
  */
 export function connectEngineWorker<W extends WorkerEngine>(
   startWorker: () => Worker,
-): { client: EngineClient; remote: () => Comlink.Remote<W> } {
+): {
+  client: EngineClient;
+  remote: () => Comlink.Remote<W>;
+  /** A call of what `W` adds, with the client's guarantees (E_WORKER_DIED if the worker dies, restarts). */
+  call: <T>(work: (remote: Comlink.Remote<W>) => Promise<T>) => Promise<T>;
+} {
   installVarErrorTransfer();
   let terminated = false;
   interface Live {
@@ -126,7 +131,11 @@ export function connectEngineWorker<W extends WorkerEngine>(
       current.worker.terminate();
     },
   };
-  return { client, remote: () => current.remote };
+  return {
+    client,
+    remote: () => current.remote,
+    call: (work) => call(() => work(current.remote)),
+  };
 }
 
 /**

@@ -2,7 +2,6 @@
 // own controls or by the host page through the message protocol (protocol.ts). Query parameters are the share-link
 // ones (parsed by the same code) plus controls=0, theme=light|dark|auto and origins=<comma-separated origins>.
 
-import { createEngineClient } from '../app/engine-client';
 import { formatMegabytes, formatMs, scaleLabel } from '../app/format';
 import { toGenerateParams } from '../app/run-settings';
 import { parseSettingsQuery } from '../app/share-url';
@@ -13,6 +12,7 @@ import { defaultModel } from '../app/ui/model-picker';
 import type { GenerateParams, ModelInfo, Rgba } from '../shared/engine-api';
 import { type ErrorCode, hasErrorCode } from '../shared/errors';
 import { IMAGENET_CLASSES } from '../shared/imagenet-classes';
+import { connectWidgetEngine } from './engine-worker';
 import {
   checkGenerateParams,
   originAllowed,
@@ -21,6 +21,7 @@ import {
   readParentMessage,
   type WidgetMessage,
 } from './protocol';
+import { setupStorageOffer } from './storage-offer';
 
 const query = new URLSearchParams(location.search);
 const { settings, autorun } = parseSettingsQuery(query);
@@ -36,7 +37,7 @@ const storage = byTestId(root, 'widget.storage', HTMLElement);
 const generateButton = byTestId(root, 'widget.generate', HTMLButtonElement);
 form.hidden = query.get('controls') === '0';
 
-const engine = createEngineClient();
+const { engine, importer } = connectWidgetEngine();
 const picker = createClassPicker(form, { initial: settings.classId });
 const grid = createImageGrid(byTestId(root, 'stage', HTMLElement), { onSelect: () => undefined });
 
@@ -56,6 +57,17 @@ function readyTargets(): string[] {
 }
 
 let models: ModelInfo[] = [];
+
+const storageOffer = setupStorageOffer({
+  button: byTestId(root, 'widget.storage-access', HTMLButtonElement),
+  line: storage,
+  engine: importer,
+  models: () => models,
+  refresh: async () => {
+    models = await engine.listModels();
+    showStorage(modelFor(settings.modelId ?? undefined), false);
+  },
+});
 
 async function start(): Promise<void> {
   const [caps, list] = await Promise.all([engine.capabilities(), engine.listModels()]);
@@ -86,13 +98,27 @@ function modelFor(id: string | undefined): ModelInfo | undefined {
   return models.find((m) => m.id === id) ?? defaultModel(models);
 }
 
-/** Browsers keep an embedded page's storage per host site: say what a download costs here before it happens. */
-function showStorage(model: ModelInfo | undefined): void {
-  if (!model) return;
+/**
+ * Browsers keep an embedded page's storage per host site: say what a download costs here before it happens (and
+ * offer var-web's own copy where the browser can share it). `say`: false keeps the line's message (an import's).
+ */
+function showStorage(model: ModelInfo | undefined, say = true): void {
+  storageOffer.update(model);
+  if (!model || !say) return;
   storage.textContent =
     model.download.state === 'downloaded'
       ? `${model.label} is stored for this site.`
       : `${model.label}: ${formatMegabytes(model.bytes)} to download once per site (browsers keep each site's storage apart).`;
+}
+
+/** A model that just generated is complete in the store (the engine loads only verified files). */
+function markStored(model: ModelInfo): ModelInfo {
+  const stored = {
+    ...model,
+    download: { state: 'downloaded' as const, storedBytes: model.bytes, totalBytes: model.bytes },
+  };
+  models = models.map((m) => (m.id === model.id ? stored : m));
+  return stored;
 }
 
 interface Caller {
@@ -162,7 +188,7 @@ async function run(params: GenerateParams, caller: Caller | null): Promise<void>
       }
       reply({ type: 'var-web:done', id: caller.id, backend: result.backend, totalMs: result.timings.totalMs });
     }
-    showStorage(model);
+    showStorage(model && markStored(model));
   } catch (error) {
     const code = (error as { code?: ErrorCode }).code ?? 'E_INTERNAL';
     const message = error instanceof Error ? error.message : String(error);

@@ -20,11 +20,18 @@ import type {
   VarEngine,
 } from '../../src/shared/engine-api';
 import { hasErrorCode, VarError } from '../../src/shared/errors';
+import type {
+  StoredPackRecord,
+  StoredPackSource,
+  StoreImportEngine,
+  StoreImportResult,
+} from '../../src/shared/store-import';
 import { chooseBackend } from './backend-choice';
 import { discardConversion, isConversionId, listInterruptedConversions } from './convert/interrupted-conversions';
 import { ModelAdditions } from './convert/model-additions';
 import { DeviceWatch, deviceLostError } from './device-watch';
 import { runEdit } from './edit-run';
+import { importStoredModel } from './import-stored-model';
 import { ModelCatalog, modelInfo } from './model-catalog';
 import { ModelsIndex } from './models-index';
 import { PreviewStream } from './previews';
@@ -54,7 +61,7 @@ export function defaultModelsUrl(): string {
   return new URL(configured.endsWith('/') ? configured : `${configured}/`, self.location.origin).href;
 }
 
-export class Engine implements VarEngine {
+export class Engine implements VarEngine, StoreImportEngine {
   private capabilitiesPromise: Promise<Capabilities> | undefined;
   private readonly store: StoreContext;
   private readonly catalog: ModelCatalog;
@@ -83,6 +90,15 @@ export class Engine implements VarEngine {
 
   addModelPack(packUrl: string, callbacks: DownloadCallbacks = {}): Promise<ModelInfo> {
     return this.additions.addPack(packUrl, callbacks);
+  }
+
+  /** The embed widget's storage access (issue 14): see StoreImportEngine; the page reads the source store. */
+  importStoredModel(
+    pack: StoredPackRecord,
+    source: StoredPackSource,
+    callbacks: DownloadCallbacks = {},
+  ): Promise<StoreImportResult> {
+    return importStoredModel(this.store, this.catalog, pack, source, (p) => callbacks.onProgress?.(p));
   }
 
   capabilities(): Promise<Capabilities> {

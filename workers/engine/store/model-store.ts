@@ -3,6 +3,7 @@
 
 import type { UseStore } from 'idb-keyval';
 import type { PackManifest } from '../../../src/core/pack/manifest';
+import { STORE_NAMESPACE, type StoreKind, storeDatabase } from '../../../src/shared/store-names';
 import { committed, reconnectingStore, requestResult } from './reconnecting-store';
 
 /**
@@ -132,16 +133,21 @@ export class ModelStore {
   private readonly readCaches: UseStore;
 
   constructor(options: ModelStoreOptions = {}) {
-    const ns = options.namespace ?? 'var-web-store-v1';
+    const ns = options.namespace ?? STORE_NAMESPACE;
     this.chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK_BYTES;
     // Chunk boundaries must fall on sha256 block boundaries, so a saved hasher state carries no buffered bytes.
     if (this.chunkBytes <= 0 || this.chunkBytes % 64 !== 0) throw new RangeError('chunkBytes must be a multiple of 64');
     this.valueKind = options.valueKind ?? DEFAULT_VALUE_KIND;
-    this.chunks = reconnectingStore(`${ns}-chunks`, 'chunks');
-    this.files = reconnectingStore(`${ns}-files`, 'files');
-    this.manifests = reconnectingStore(`${ns}-manifests`, 'manifests');
-    this.conversions = reconnectingStore(`${ns}-conversions`, 'conversions');
-    this.readCaches = reconnectingStore(`${ns}-read-caches`, 'read-caches');
+    // The names come from src/shared/store-names.ts: the embed widget opens the same databases (storage access).
+    const open = (kind: StoreKind) => {
+      const { database, objectStore } = storeDatabase(kind, ns);
+      return reconnectingStore(database, objectStore);
+    };
+    this.chunks = open('chunks');
+    this.files = open('files');
+    this.manifests = open('manifests');
+    this.conversions = open('conversions');
+    this.readCaches = open('read-caches');
   }
 
   // --- chunks ---

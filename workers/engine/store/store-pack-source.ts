@@ -95,7 +95,11 @@ export async function loadStoredFile(
   });
 }
 
-async function prepareStoredPack(ctx: StoreContext, packUrl: string, manifest: PackManifest): Promise<void> {
+/**
+ * Before a pack's files are written (downloaded, or imported from another store): checks that the missing bytes fit
+ * (E_QUOTA naming the models that could be deleted) and stores the manifest, so a partial pack is listed and resumed.
+ */
+export async function prepareStoredPack(ctx: StoreContext, packUrl: string, manifest: PackManifest): Promise<void> {
   let missing = 0;
   for (const file of uniqueFiles(manifest)) missing += file.bytes - (await storedFileBytes(ctx.store, file));
   await assertRoomFor(manifest.label, missing, ctx.estimate ?? browserEstimator, () =>
