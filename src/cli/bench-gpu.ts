@@ -23,16 +23,42 @@ export interface BenchIo {
   readonly stderr: { write(text: string): unknown };
 }
 
-/** The packs it can build: architecture, `--quant`, 4-bit block (the q4 block size the quantization note left open). */
-const VARIANTS: Readonly<Record<string, { arch: string; quant: string; block?: number }>> = {
+interface Variant {
+  readonly arch: string;
+  readonly quant: string;
+  /** 4-bit block (the q4 block size the quantization note left open). */
+  readonly block?: number;
+  /** `convert --activations float16`: the transformer's activations and KV cache in float16 (needs shader-f16). */
+  readonly f16Activations?: boolean;
+  /**
+   * Sampling: 'demo' (DEMO_DEFAULTS, JS sampling: what the app does) or, with top-p off so that the sampler graph
+   * applies, 'topk-js' (logits read back, sampled in JS) against 'topk-graph' (VarPipeline sampleOn 'graph': CFG,
+   * top-k and the draw on the GPU, only the ids read back). JSEP has no TopK kernel: ORT runs that one node on its
+   * CPU EP, which copies the guided logits there; the comparison says what that leaves of the gain.
+   */
+  readonly sampling?: 'demo' | 'topk-js' | 'topk-graph';
+}
+
+/** The packs it can build and how it samples with them (variants of one pack share its folder). */
+const VARIANTS: Readonly<Record<string, Variant>> = {
   'd16-q4': { arch: 'd16', quant: 'q4' },
   'd16-q4-b32': { arch: 'd16', quant: 'q4', block: 32 },
   'd20-q4': { arch: 'd20', quant: 'q4' },
   'd20-q4-b32': { arch: 'd20', quant: 'q4', block: 32 },
   'd16-q8': { arch: 'd16', quant: 'q8' },
-  // float16 weights need the adapter's shader-f16; activations stay float32 (no fp16-activation variant is built).
+  // float16 weights need the adapter's shader-f16; activations stay float32 (d16-q4-f16act has float16 ones).
   'd16-fp16': { arch: 'd16', quant: 'fp16' },
+  // float16 activations and KV cache with 4-bit weights (fp16 scales): needs shader-f16; unmeasured so far.
+  'd16-q4-f16act': { arch: 'd16', quant: 'q4', f16Activations: true },
+  // Sampling on the GPU vs reading back logits, same pack and settings (cfg 4, top-k 900, top-p 0); unmeasured.
+  'd16-q4-topk': { arch: 'd16', quant: 'q4', sampling: 'topk-js' },
+  'd16-q4-gpusample': { arch: 'd16', quant: 'q4', sampling: 'topk-graph' },
 };
+
+/** The folder name of a variant's pack: sampling variants reuse the pack of the same build options. */
+function packKey(spec: Variant): string {
+  return `${spec.arch}-${spec.quant}${spec.block ? `-b${spec.block}` : ''}${spec.f16Activations ? '-a16' : ''}`;
+}
 
 interface Adapter {
   readonly gpu: GPU;
@@ -78,11 +104,12 @@ async function ortOnAdapter(found: Adapter): Promise<OrtApi> {
 async function ensurePack(out: string, variant: string, io: BenchIo): Promise<string> {
   const spec = VARIANTS[variant];
   if (!spec) throw new Error(`unknown variant ${variant} (known: ${Object.keys(VARIANTS).join(', ')})`);
-  const dir = join(out, variant);
+  const dir = join(out, packKey(spec));
   if (existsSync(join(dir, 'manifest.json'))) return dir;
   io.stdout.write(`building ${variant} (synthetic ${spec.arch}, --quant ${spec.quant}) in ${dir}…\n`);
   const argv = ['--synthetic', spec.arch, '--quant', spec.quant, '--out', dir, '--force'];
   if (spec.block) argv.push('--q4-block', String(spec.block));
+  if (spec.f16Activations) argv.push('--activations', 'float16');
   let errors = '';
   const code = await runConvert(argv, {
     stdout: { write: () => true },
@@ -130,12 +157,17 @@ export async function runBenchGpu(argv: readonly string[], io: BenchIo): Promise
   const out = resolve(values.out ?? 'bench-out/gpu');
   await mkdir(out, { recursive: true });
   for (const variant of (values.variants ?? '').split(',').filter(Boolean)) {
-    if (VARIANTS[variant]?.quant === 'fp16' && !found.adapter.features.has('shader-f16')) {
-      io.stdout.write(`${variant}: skipped, the adapter has no shader-f16 (float16 weights would compute zeros)\n`);
+    const spec = VARIANTS[variant];
+    if ((spec?.quant === 'fp16' || spec?.f16Activations) && !found.adapter.features.has('shader-f16')) {
+      const what = spec.f16Activations ? 'float16 activations' : 'float16 weights';
+      io.stdout.write(`${variant}: skipped, the adapter has no shader-f16 (${what} would compute zeros)\n`);
       continue;
     }
     const dir = await ensurePack(out, variant, io);
-    const pipeline = await VarPipeline.load(await openPackDir(dir), backend);
+    const sampling = spec?.sampling ?? 'demo';
+    const sampleOn = sampling === 'topk-graph' ? 'graph' : 'js';
+    const settings = sampling === 'demo' ? DEMO_DEFAULTS : { ...DEMO_DEFAULTS, topP: 0 };
+    const pipeline = await VarPipeline.load(await openPackDir(dir), backend, { sampleOn });
     try {
       const totals: number[] = [];
       const decodes: number[] = [];
@@ -146,7 +178,7 @@ export async function runBenchGpu(argv: readonly string[], io: BenchIo): Promise
         let previewMs = 0;
         const t0 = performance.now();
         const result = await pipeline.generate(
-          { labels: [207], ...DEMO_DEFAULTS, moreSmooth: false, seed: i },
+          { labels: [207], ...settings, moreSmooth: false, seed: i },
           {
             onScale: async (e) => {
               scales.push(e.timings.transformerMs + e.timings.samplingMs + e.timings.quantizerMs);
@@ -158,6 +190,8 @@ export async function runBenchGpu(argv: readonly string[], io: BenchIo): Promise
           },
         );
         if (i === 0) continue; // warm-up: shader compilation
+        if (result.sampledOn !== sampleOn)
+          throw new Error(`${variant} sampled in ${result.sampledOn}, not ${sampleOn}`);
         totals.push(result.totalMs);
         decodes.push(result.decodeMs);
         previews.push(previewMs);

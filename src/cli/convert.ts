@@ -10,6 +10,7 @@ import { MANIFEST_FILE, type QuantVariant, type SyntheticArchitecture } from '..
 import { SYNTHETIC_ARCHITECTURES } from '../core/pack/synthetic';
 import { openCheckpoint } from '../core/pth/checkpoint';
 import { DEFAULT_Q4_BLOCK_SIZE, QUANT_VARIANTS } from '../core/weight-quant/quant-variants';
+import type { ActivationType } from '../core/weight-quant/weight-encoding';
 import { FileByteSource } from '../node/file-byte-source';
 import { checkPackTarget, describeFile, type PackWriteProgress, type WrittenPack, writePack } from '../node/pack-dir';
 import { VarError } from '../shared/errors';
@@ -24,6 +25,9 @@ options:
                            browser ships), q8 = both 8-bit, fp16 = float16 weights (needs shader-f16 on WebGPU)
   --q4-block <n>           4-bit block size, a power of 2 ≥ 16 (default ${DEFAULT_Q4_BLOCK_SIZE})
   --q4-zero-points         asymmetric 4-bit blocks with a zero point each (default symmetric)
+  --activations float32|float16
+                           the transformer's activations and KV cache (default float32); float16 (q4 or fp16 only)
+                           needs shader-f16 on WebGPU and adds "-a16" to the pack name
   --name <id>              pack name (default var_d<depth> or synthetic-<arch>)
   --label <text>           what the model picker shows (default "VAR-d16 (310M)", "Synthetic d16 (random weights)")
   --random-weights         mark a checkpoint pack as random weights (test fixtures)
@@ -52,6 +56,7 @@ interface ConvertArgs {
   readonly quant: QuantVariant;
   readonly q4BlockSize?: number;
   readonly q4ZeroPoints: boolean;
+  readonly activations: ActivationType;
   readonly name?: string;
   readonly label?: string;
   readonly randomWeights: boolean;
@@ -95,6 +100,12 @@ function parse(argv: readonly string[]): ConvertArgs | 'help' {
       throw new UsageError(`--q4-block must be a power of 2 ≥ 16, got "${values['q4-block']}"`);
     }
   }
+  if (values.activations !== 'float32' && values.activations !== 'float16') {
+    throw new UsageError(`--activations must be float32 or float16, got "${values.activations}"`);
+  }
+  if (values.activations === 'float16' && values.quant !== 'q4' && values.quant !== 'fp16') {
+    throw new UsageError('--activations float16 applies to --quant q4 or fp16 only');
+  }
   let seed: number | undefined;
   if (values.seed !== undefined) {
     if (synthetic === undefined) throw new UsageError('--seed applies to --synthetic packs only');
@@ -112,6 +123,7 @@ function parse(argv: readonly string[]): ConvertArgs | 'help' {
     quant: values.quant as QuantVariant,
     q4BlockSize,
     q4ZeroPoints: values['q4-zero-points'],
+    activations: values.activations,
     name: values.name,
     label: values.label,
     randomWeights: values['random-weights'],
@@ -135,6 +147,7 @@ function parseOptions(argv: readonly string[]) {
       quant: { type: 'string', default: 'none' },
       'q4-block': { type: 'string' },
       'q4-zero-points': { type: 'boolean', default: false },
+      activations: { type: 'string', default: 'float32' },
       name: { type: 'string' },
       label: { type: 'string' },
       'random-weights': { type: 'boolean', default: false },
@@ -180,6 +193,7 @@ async function convert(args: ConvertArgs, io: ConvertIo): Promise<void> {
     quant: args.quant,
     q4BlockSize: args.q4BlockSize,
     q4ZeroPoints: args.q4ZeroPoints || undefined,
+    activations: args.activations === 'float16' ? ('float16' as const) : undefined,
     name: args.name,
     label: args.label,
     randomWeights: args.randomWeights || undefined,

@@ -11,7 +11,7 @@ import { VarError } from '../../shared/errors';
 import type { InferenceBackend } from '../generate/backend';
 import { lookupCodebook } from '../generate/codebook';
 import { guidanceRatio } from '../generate/guidance';
-import { transformerFeeds } from '../generate/transformer-feeds';
+import { emptyPast, transformerFeeds } from '../generate/transformer-feeds';
 import { VarPipeline } from '../generate/var-pipeline';
 import { scaleOffsets } from '../graphs/scale-resample';
 import { VAR_IO } from '../graphs/var-transformer';
@@ -270,8 +270,6 @@ async function teacherForce(
   const { Tensor: T } = backend.ort;
   const B = labels.length;
   const C = m.var.cvae;
-  const H = m.var.heads;
-  const headDim = m.var.width / H;
   const S = m.patchNums[m.patchNums.length - 1] as number;
   const { begins } = scaleOffsets(m.patchNums);
   const codebook = new Float32Array((await pack.file(m.codebook.path)).slice().buffer);
@@ -284,11 +282,7 @@ async function teacherForce(
       const labels2B = new T('int64', BigInt64Array.from([...labels, ...labels.map(() => m.numClasses)], BigInt), [
         2 * B,
       ]);
-      let past: Record<string, Tensor> = {};
-      for (let i = 0; i < m.var.depth; i++) {
-        past[VAR_IO.pastKey(i)] = new T('float32', new Float32Array(0), [2 * B, H, 0, headDim]);
-        past[VAR_IO.pastValue(i)] = new T('float32', new Float32Array(0), [2 * B, H, 0, headDim]);
-      }
+      let past: Record<string, Tensor> = emptyPast(T, m, B);
       fHat = new T('float32', new Float32Array(B * C * S * S), [B, C, S, S]);
       let nextInput: Tensor = new T('float32', new Float32Array(B * C), [B, 1, C]);
       for (const [si, pn] of m.patchNums.entries()) {

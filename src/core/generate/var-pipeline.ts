@@ -3,10 +3,13 @@
 // Platform-neutral: the onnxruntime module and execution providers come in as an InferenceBackend, the pack's files
 // as a PackSource. Per scale: transformer (cond + uncond halves, KV cache) → CFG mix → top-k/top-p → sample (CPU,
 // seeded) → codebook vectors → quantizer step (f_hat, next input). After the last scale: decode f_hat to pixels.
+// With `sampleOn: 'graph'` the CFG mix, top-k and the draw run in the sampler graph (graphs/token-sampler.ts) where
+// the logits are, with the JS generator's uniforms fed in, and only the ids come back (top-p and more_smooth: JS).
 
 import type { InferenceSession, Tensor } from 'onnxruntime-common';
 import { VarError } from '../../shared/errors';
 import { areaMatrix, scaleOffsets } from '../graphs/scale-resample';
+import { buildTokenSamplerGraph, SAMPLER_IO } from '../graphs/token-sampler';
 import { VAR_IO } from '../graphs/var-transformer';
 import { quantizerStepFeeds } from '../graphs/vq-quantizer';
 import { tokenizerStepFeeds } from '../graphs/vq-tokenizer';
@@ -16,12 +19,13 @@ import type { PackSource } from '../pack/pack-source';
 import type { InferenceBackend } from './backend';
 import { lookupCodebook, mixCodebook } from './codebook';
 import { scaleMasks } from './edit-input';
+import { drawUniforms, graphCanSample, type SampleOn, samplerFeeds, usesTopK } from './graph-sampling';
 import { guidanceRatio, gumbelSoftmaxRows, mixGuidance } from './guidance';
 import { Rng } from './rng';
 import { filterTopKTopP, sampleRows } from './sampler';
 import type { SamplingOptions } from './settings';
 import { validateSettings } from './settings';
-import { transformerFeeds } from './transformer-feeds';
+import { emptyPast, transformerFeeds } from './transformer-feeds';
 
 export interface GenerateRequest extends SamplingOptions {
   /** One class label per image (0 … numClasses−1). */
@@ -30,7 +34,7 @@ export interface GenerateRequest extends SamplingOptions {
 
 export interface ScaleTimings {
   readonly transformerMs: number;
-  /** Logits readback + CFG mix + filter + sampling + codebook lookup. */
+  /** Logits readback + CFG mix + filter + sampling + codebook lookup (graph sampling: its run + the ids' readback). */
   readonly samplingMs: number;
   readonly quantizerMs: number;
 }
@@ -69,6 +73,13 @@ export interface GenerateResult {
   readonly firstScaleMs: number;
   readonly totalMs: number;
   readonly backend: string;
+  /** Where the ids were sampled: 'graph' only with sampleOn 'graph' and settings it reproduces (graphCanSample). */
+  readonly sampledOn: SampleOn;
+}
+
+export interface PipelineOptions {
+  /** 'js' (default): logits read back every scale, sampled by sampler.ts. 'graph': see graph-sampling.ts. */
+  readonly sampleOn?: SampleOn;
 }
 
 /** The part of AbortSignal the loop reads (core code has no DOM or Node types). */
@@ -129,10 +140,15 @@ export class VarPipeline {
     private readonly backend: InferenceBackend,
     private readonly sessions: Sessions,
     private readonly codebook: Float32Array,
+    private readonly sampleOn: SampleOn,
   ) {}
 
+  /** The sampler graph's sessions (with and without top-k), created on first use. */
+  private readonly samplerSessions = new Map<boolean, Promise<InferenceSession>>();
+
   /** Creates the three sessions (KV cache, f_hat and next input kept on the device when the backend allows). */
-  static async load(pack: PackSource, backend: InferenceBackend): Promise<VarPipeline> {
+  static async load(pack: PackSource, backend: InferenceBackend, options: PipelineOptions = {}): Promise<VarPipeline> {
+    const sampleOn = options.sampleOn ?? 'js';
     const m = pack.manifest;
     const deviceOutputs = (names: string[]) =>
       backend.deviceResident ? Object.fromEntries(names.map((n) => [n, 'gpu-buffer' as const])) : undefined;
@@ -140,7 +156,9 @@ export class VarPipeline {
       VAR_IO.presentKey(i),
       VAR_IO.presentValue(i),
     ]).flat();
-    const transformer = await createSession(pack, backend, m.graphs.transformer, deviceOutputs(kvOutputs));
+    // Graph sampling keeps the logits where the transformer computed them (read back only when JS must sample).
+    const transformerOutputs = sampleOn === 'graph' ? [...kvOutputs, VAR_IO.logits] : kvOutputs;
+    const transformer = await createSession(pack, backend, m.graphs.transformer, deviceOutputs(transformerOutputs));
     const quantizer = await createSession(
       pack,
       backend,
@@ -157,13 +175,19 @@ export class VarPipeline {
       );
     }
     const codebook = new Float32Array(codebookBytes.slice().buffer);
-    return new VarPipeline(m, pack, backend, { transformer, quantizer, decoder }, codebook);
+    return new VarPipeline(m, pack, backend, { transformer, quantizer, decoder }, codebook, sampleOn);
   }
 
   async release(): Promise<void> {
     const edit = await this.editSessionsPromise?.catch(() => undefined);
     this.editSessionsPromise = undefined;
-    const all = [...Object.values(this.sessions), ...(edit ? [edit.encoder, edit.tokenizer] : [])];
+    const samplers = await Promise.all([...this.samplerSessions.values()].map((p) => p.catch(() => undefined)));
+    this.samplerSessions.clear();
+    const all = [
+      ...Object.values(this.sessions),
+      ...(edit ? [edit.encoder, edit.tokenizer] : []),
+      ...samplers.filter((s): s is InferenceSession => s !== undefined),
+    ];
     await Promise.all(all.map((s: InferenceSession) => s.release()));
   }
 
@@ -292,6 +316,31 @@ export class VarPipeline {
     return this.editSessionsPromise;
   }
 
+  /** CFG, top-k and the draw in the sampler graph, where `logits_BlV` is; returns the (B·l) ids. */
+  private async sampleInGraph(
+    logits_BlV: Tensor,
+    t: number,
+    topK: number,
+    uniforms: Float64Array,
+  ): Promise<Int32Array> {
+    const V = logits_BlV.dims[2] as number;
+    const withTopK = usesTopK(topK, V);
+    let session = this.samplerSessions.get(withTopK);
+    if (!session) {
+      session = this.backend.ort.InferenceSession.create(buildTokenSamplerGraph({ topK: withTopK }), {
+        ...this.backend.sessionOptions,
+        executionProviders: this.backend.executionProviders,
+      });
+      this.samplerSessions.set(withTopK, session);
+      session.catch(() => this.samplerSessions.delete(withTopK));
+    }
+    const out = await (await session).run(samplerFeeds(this.backend.ort.Tensor, logits_BlV, t, topK, uniforms));
+    const idsTensor = out[SAMPLER_IO.ids] as Tensor;
+    const ids = Int32Array.from((await idsTensor.getData()) as Int32Array);
+    disposeAll({ idsTensor });
+    return ids;
+  }
+
   /** The loop; `labels` may hold numClasses (the null class) for a class-free edit. */
   private async loop(
     labels: readonly number[],
@@ -308,9 +357,8 @@ export class VarPipeline {
     const C = m.var.cvae;
     const S = patchNums[SN - 1] as number;
     const { begins, length: L } = scaleOffsets(patchNums);
-    const H = m.var.heads;
-    const headDim = m.var.width / H;
     const rngs = labels.map((_, b) => new Rng((request.seed + b) >>> 0));
+    const sampledOn: SampleOn = this.sampleOn === 'graph' && graphCanSample(request) ? 'graph' : 'js';
     const ids = labels.map(() => new Int32Array(L));
     const start = now();
     const scales: ScaleTimings[] = [];
@@ -320,11 +368,7 @@ export class VarPipeline {
       2 * B,
     ]);
     // Tensors this loop owns; ORT-owned device tensors must be disposed, CPU ones are garbage collected.
-    let past: Record<string, Tensor> = {};
-    for (let i = 0; i < m.var.depth; i++) {
-      past[VAR_IO.pastKey(i)] = new T('float32', new Float32Array(0), [2 * B, H, 0, headDim]);
-      past[VAR_IO.pastValue(i)] = new T('float32', new Float32Array(0), [2 * B, H, 0, headDim]);
-    }
+    let past: Record<string, Tensor> = emptyPast(T, m, B);
     let fHat: Tensor = new T('float32', new Float32Array(B * C * S * S), [B, C, S, S]);
     let nextInput: Tensor = new T('float32', new Float32Array(B * C), [B, 1, C]);
     try {
@@ -345,22 +389,37 @@ export class VarPipeline {
           past[VAR_IO.pastValue(i)] = out[VAR_IO.presentValue(i)] as Tensor;
         }
         const logitsTensor = out[VAR_IO.logits] as Tensor;
-        const logits = (await logitsTensor.getData()) as Float32Array;
-        logitsTensor.dispose();
+        let logits: Float32Array | undefined;
+        if (sampledOn === 'js') {
+          logits = (await logitsTensor.getData()) as Float32Array;
+          logitsTensor.dispose();
+        }
         const t1 = now();
 
-        // logits (2B, l, V) → guided (B, l, V) → filtered in place → one id per token, image by image.
-        const guided = mixGuidance(logits, guidanceRatio(request.cfg, si, SN));
-        filterTopKTopP(guided, V, request);
+        const t = guidanceRatio(request.cfg, si, SN);
+        let sampledBl: Int32Array | undefined;
+        let guided: Float32Array | undefined;
+        if (logits) {
+          // logits (2B, l, V) → guided (B, l, V) → filtered in place → one id per token, image by image.
+          guided = mixGuidance(logits, t);
+          filterTopKTopP(guided, V, request);
+        } else {
+          try {
+            sampledBl = await this.sampleInGraph(logitsTensor, t, request.topK, drawUniforms(rngs, l));
+          } finally {
+            disposeAll({ logitsTensor });
+          }
+        }
         const idsBl = new Int32Array(B * l);
         const h_BlC = new Float32Array(B * l * C);
         for (let b = 0; b < B; b++) {
-          const rows = guided.subarray(b * l * V, (b + 1) * l * V);
           const rng = rngs[b] as Rng;
-          const sampled = sampleRows(rows, V, rng);
-          const h = request.moreSmooth
-            ? mixCodebook(gumbelSoftmaxRows(rows, V, si, SN, rng), V, this.codebook, C)
-            : lookupCodebook(this.codebook, C, sampled);
+          const rows = guided?.subarray(b * l * V, (b + 1) * l * V);
+          const sampled = rows ? sampleRows(rows, V, rng) : (sampledBl as Int32Array).slice(b * l, (b + 1) * l);
+          const h =
+            request.moreSmooth && rows
+              ? mixCodebook(gumbelSoftmaxRows(rows, V, si, SN, rng), V, this.codebook, C)
+              : lookupCodebook(this.codebook, C, sampled);
           if (forced) {
             // Teacher forcing, after sampling (the random stream advances as in plain generation).
             const generate = forced.generate[si] as Uint8Array;
@@ -411,7 +470,16 @@ export class VarPipeline {
       const t4 = now();
       const images = await this.decode(fHat);
       const decodeMs = now() - t4;
-      return { images, ids, scales, decodeMs, firstScaleMs, totalMs: now() - start, backend: this.backend.name };
+      return {
+        images,
+        ids,
+        scales,
+        decodeMs,
+        firstScaleMs,
+        totalMs: now() - start,
+        backend: this.backend.name,
+        sampledOn,
+      };
     } finally {
       disposeAll(past);
       disposeAll({ fHat, nextInput });

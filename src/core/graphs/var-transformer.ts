@@ -7,7 +7,13 @@
 import { VarError } from '../../shared/errors';
 import type { GraphBuilder } from '../onnx/graph-builder';
 import type { WeightEncoding } from '../weight-quant/encodings';
-import { type LinearEncoding, type TensorEncoding, WeightEncoder } from '../weight-quant/weight-encoding';
+import { float32ToFloat16 } from '../weight-quant/float16';
+import {
+  type ActivationType,
+  type LinearEncoding,
+  type TensorEncoding,
+  WeightEncoder,
+} from '../weight-quant/weight-encoding';
 import type { WeightProvider } from './weight-provider';
 
 /** What the graph needs of the inferred VAR config (src/core/model/var-config.ts). */
@@ -33,6 +39,13 @@ export interface VarTransformerOptions {
   readonly linear?: LinearEncoding;
   /** How the embedding tables class_emb and lvl_pos are stored (q8: one scale per row); default float32. */
   readonly embeddings?: TensorEncoding;
+  /**
+   * float16 (issue 15; needs shader-f16 on WebGPU): the blocks' linears, attention and FFN and the KV cache
+   * (the past_key/value inputs and present_key/value outputs) in float16, as torch.autocast(float16) runs the official demo: the
+   * residual stream, LayerNorm statistics, F.normalize of q and k, the attention softmax, the AdaLN modulation and
+   * the head (so logits_BlV) stay float32. Default float32.
+   */
+  readonly activations?: ActivationType;
 }
 
 /** Graph input/output names, shared by the exporter and the generation loop. */
@@ -91,10 +104,17 @@ export function buildVarTransformer(
   // Every weight is lazy: it is read from the checkpoint only when the model is written, one tensor at a time.
   const enc = new WeightEncoder(g);
   const linearEncoding = options.linear ?? 'float32';
+  const act = new Activations(g, options.activations ?? 'float32');
   const w = (name: string, shape: number[]) => enc.tensor(name, shape, () => weights.get(name, shape), 'float32');
-  /** x · Wᵀ for the Linear weight `name` of shape (out, in), stored as `encoding`. */
+  /** x · Wᵀ for the Linear weight `name` of shape (out, in), stored as `encoding`; float32 in and out. */
   const linear = (x: string, name: string, out: number, inFeatures: number, encoding = linearEncoding) =>
     enc.linear(x, name, out, inFeatures, () => weights.get(name, [out, inFeatures]), encoding);
+  /** x · Wᵀ + b in the activation type (x already in it): the blocks' linears. Biases are stored float32. */
+  const blockLinear = (x: string, name: string, bias: string, out: number, inFeatures: number) =>
+    g.op('Add', [
+      enc.linear(x, name, out, inFeatures, () => weights.get(name, [out, inFeatures]), linearEncoding, act.type),
+      act.from32(w(bias, [out])),
+    ]);
 
   // ---- inputs
   const labels = g.input(VAR_IO.labels, 'int64', ['B2']);
@@ -103,8 +123,8 @@ export function buildVarTransformer(
   const tokenEnd = g.input(VAR_IO.tokenEnd, 'int64', [1]);
   const isFirst = g.input(VAR_IO.isFirst, 'bool', [1]);
   const past = Array.from({ length: config.depth }, (_, i) => ({
-    key: g.input(VAR_IO.pastKey(i), 'float32', ['B2', H, 'past_l', headDim]),
-    value: g.input(VAR_IO.pastValue(i), 'float32', ['B2', H, 'past_l', headDim]),
+    key: g.input(VAR_IO.pastKey(i), act.type, ['B2', H, 'past_l', headDim]),
+    value: g.input(VAR_IO.pastValue(i), act.type, ['B2', H, 'past_l', headDim]),
   }));
 
   // ---- embeddings: cond_BD = class_emb(labels); tokens x_BLC = (sos + pos_start | word_embed(next_input)) + lvl_pos
@@ -134,18 +154,19 @@ export function buildVarTransformer(
 
   // ---- blocks
   const siluCond = silu(g, cond_BD);
+  const siluCondAct = act.from32(siluCond);
   const ones = g.constant('float32', [C], new Float32Array(C).fill(1));
   for (let i = 0; i < config.depth; i++) {
     x_BLC = g.scope(`blocks.${i}`, () => {
       const p = `blocks.${i}`;
       // ada_lin = Sequential(SiLU, Linear(C, 6C)); chunks gamma1, gamma2, scale1, scale2, shift1, shift2.
-      const ada = g.op('Add', [linear(siluCond, `${p}.ada_lin.1.weight`, 6 * C, C), w(`${p}.ada_lin.1.bias`, [6 * C])]);
+      const ada = act.to32(blockLinear(siluCondAct, `${p}.ada_lin.1.weight`, `${p}.ada_lin.1.bias`, 6 * C, C));
       const ada_B16C = g.op('Reshape', [ada, g.int64s([-1, 1, 6, C])]);
       const [gamma1, gamma2, scale1, scale2, shift1, shift2] = g
         .node('Split', [ada_B16C, g.int64s([1, 1, 1, 1, 1, 1])], 6, { axis: 2 })
         .map((chunk) => g.op('Squeeze', [chunk, g.int64s([2])])) as [string, string, string, string, string, string];
 
-      const attnIn = adaLN(g, x_BLC, ones, scale1, shift1);
+      const attnIn = act.from32(adaLN(g, x_BLC, ones, scale1, shift1));
       const { out, presentKey, presentValue } = selfAttention(g, attnIn, past[i] as { key: string; value: string }, {
         prefix: `${p}.attn`,
         C,
@@ -153,23 +174,21 @@ export function buildVarTransformer(
         headDim,
         layer: i,
         attention,
-        w,
-        linear,
+        linearEncoding,
+        act,
+        blockLinear,
         weights,
         enc,
       });
-      g.output(presentKey, 'float32', ['B2', H, 'total_l', headDim]);
-      g.output(presentValue, 'float32', ['B2', H, 'total_l', headDim]);
-      const x1 = g.op('Add', [x_BLC, g.op('Mul', [out, gamma1])]);
+      g.output(presentKey, act.type, ['B2', H, 'total_l', headDim]);
+      g.output(presentValue, act.type, ['B2', H, 'total_l', headDim]);
+      const x1 = g.op('Add', [x_BLC, g.op('Mul', [act.to32(out), gamma1])]);
 
-      const ffnIn = adaLN(g, x1, ones, scale2, shift2);
+      const ffnIn = act.from32(adaLN(g, x1, ones, scale2, shift2));
       const hidden = config.mlpHidden ?? 4 * C;
-      const fc1 = g.op('Add', [linear(ffnIn, `${p}.ffn.fc1.weight`, hidden, C), w(`${p}.ffn.fc1.bias`, [hidden])]);
-      const fc2 = g.op('Add', [
-        linear(geluTanh(g, fc1), `${p}.ffn.fc2.weight`, C, hidden),
-        w(`${p}.ffn.fc2.bias`, [C]),
-      ]);
-      return g.op('Add', [x1, g.op('Mul', [fc2, gamma2])]);
+      const fc1 = blockLinear(ffnIn, `${p}.ffn.fc1.weight`, `${p}.ffn.fc1.bias`, hidden, C);
+      const fc2 = blockLinear(geluTanh(g, fc1, act), `${p}.ffn.fc2.weight`, `${p}.ffn.fc2.bias`, C, hidden);
+      return g.op('Add', [x1, g.op('Mul', [act.to32(fc2), gamma2])]);
     });
   }
 
@@ -226,14 +245,42 @@ function silu(g: GraphBuilder, x: string): string {
   return g.op('Mul', [x, g.op('Sigmoid', [x])]);
 }
 
-/** GELU, tanh approximation, as torch's `F.gelu(approximate='tanh')`: 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))). */
-function geluTanh(g: GraphBuilder, x: string): string {
+/**
+ * GELU, tanh approximation, as torch's `F.gelu(approximate='tanh')`: 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))).
+ * In float16, x³ overflows to ±Inf for |x| > 40; tanh(±Inf) = ±1 then gives x or 0, GELU's own limits.
+ */
+function geluTanh(g: GraphBuilder, x: string, act: Activations): string {
   const x3 = g.op('Mul', [g.op('Mul', [x, x]), x]);
   const inner = g.op('Mul', [
-    g.op('Add', [x, g.op('Mul', [x3, g.scalar(0.044715)])]),
-    g.scalar(Math.sqrt(2 / Math.PI)),
+    g.op('Add', [x, g.op('Mul', [x3, act.scalar(0.044715)])]),
+    act.scalar(Math.sqrt(2 / Math.PI)),
   ]);
-  return g.op('Mul', [g.op('Mul', [x, g.scalar(0.5)]), g.op('Add', [g.op('Tanh', [inner]), g.scalar(1)])]);
+  return g.op('Mul', [g.op('Mul', [x, act.scalar(0.5)]), g.op('Add', [g.op('Tanh', [inner]), act.scalar(1)])]);
+}
+
+/** The blocks' activation type and the Casts at its boundary with the float32 parts (no-ops for float32). */
+class Activations {
+  constructor(
+    private readonly g: GraphBuilder,
+    readonly type: ActivationType,
+  ) {}
+
+  /** A float32 value in the activation type. */
+  from32(x: string): string {
+    return this.type === 'float16' ? this.g.op('Cast', [x], { to: 10 }) : x; // 10 = FLOAT16
+  }
+
+  /** A value of the activation type in float32. */
+  to32(x: string): string {
+    return this.type === 'float16' ? this.g.op('Cast', [x], { to: 1 }) : x; // 1 = FLOAT
+  }
+
+  /** A 0-d constant of the activation type. */
+  scalar(value: number): string {
+    return this.type === 'float16'
+      ? this.g.constant('float16', [], float32ToFloat16(Float32Array.of(value)))
+      : this.g.scalar(value);
+  }
 }
 
 interface AttentionContext {
@@ -243,8 +290,10 @@ interface AttentionContext {
   readonly headDim: number;
   readonly layer: number;
   readonly attention: AttentionKind;
-  readonly w: (name: string, shape: number[]) => string;
-  readonly linear: (x: string, name: string, out: number, inFeatures: number) => string;
+  readonly linearEncoding: LinearEncoding;
+  readonly act: Activations;
+  /** x · Wᵀ + b in the activation type. */
+  readonly blockLinear: (x: string, name: string, bias: string, out: number, inFeatures: number) => string;
   readonly weights: WeightProvider;
   readonly enc: WeightEncoder;
 }
@@ -259,28 +308,37 @@ function selfAttention(
   past: { key: string; value: string },
   ctx: AttentionContext,
 ): { out: string; presentKey: string; presentValue: string } {
-  const { C, H, headDim, prefix } = ctx;
-  const qkv = g.op('Add', [
-    ctx.linear(x_BLC, `${prefix}.mat_qkv.weight`, 3 * C, C),
-    ctx.enc.tensor(
-      `${prefix}.qkv_bias`,
-      [3 * C],
-      async () => {
-        // cat(q_bias, zero_k_bias, v_bias): the k bias is a zero buffer, so exactly 0.
-        const qkvBias = new Float32Array(3 * C);
-        qkvBias.set(await ctx.weights.get(`${prefix}.q_bias`, [C]), 0);
-        qkvBias.set(await ctx.weights.get(`${prefix}.v_bias`, [C]), 2 * C);
-        return qkvBias;
-      },
-      'float32',
-    ),
-  ]);
+  const { C, H, headDim, prefix, act } = ctx;
+  // The weight, then the bias: initializer order fixes the external data layout (the same bytes as before).
+  const qkvProduct = ctx.enc.linear(
+    x_BLC,
+    `${prefix}.mat_qkv.weight`,
+    3 * C,
+    C,
+    () => ctx.weights.get(`${prefix}.mat_qkv.weight`, [3 * C, C]),
+    ctx.linearEncoding,
+    act.type,
+  );
+  const qkvBias = ctx.enc.tensor(
+    `${prefix}.qkv_bias`,
+    [3 * C],
+    async () => {
+      // cat(q_bias, zero_k_bias, v_bias): the k bias is a zero buffer, so exactly 0.
+      const bias = new Float32Array(3 * C);
+      bias.set(await ctx.weights.get(`${prefix}.q_bias`, [C]), 0);
+      bias.set(await ctx.weights.get(`${prefix}.v_bias`, [C]), 2 * C);
+      return bias;
+    },
+    'float32',
+  );
+  const qkv = g.op('Add', [qkvProduct, act.from32(qkvBias)]);
   const [q, k, v] = g.node('Split', [qkv, g.int64s([C, C, C])], 3, { axis: -1 }) as [string, string, string];
   const toHeads = (t: string) =>
     g.op('Transpose', [g.op('Reshape', [t, g.int64s([0, 0, H, headDim])])], { perm: [0, 2, 1, 3] }); // (2B,H,l,hd)
 
-  const qScaled = g.op('Mul', [
-    l2Normalize(g, toHeads(q)),
+  // F.normalize runs in float32 (autocast's list; a float16 sum of 64 squares can overflow), q and k then go back.
+  const qScaled32 = g.op('Mul', [
+    l2Normalize(g, act.to32(toHeads(q))),
     ctx.enc.tensor(
       `${prefix}.scale_mul_exp`,
       [1, H, 1, 1],
@@ -292,7 +350,8 @@ function selfAttention(
       'float32',
     ),
   ]);
-  const kNorm = l2Normalize(g, toHeads(k));
+  const qScaled = act.from32(qScaled32);
+  const kNorm = act.from32(l2Normalize(g, act.to32(toHeads(k))));
   const vHeads = toHeads(v);
 
   const presentKey = VAR_IO.presentKey(ctx.layer);
@@ -302,7 +361,9 @@ function selfAttention(
     const kAll = g.op('Concat', [past.key, kNorm], { axis: 2 }, { out: presentKey });
     const vAll = g.op('Concat', [past.value, vHeads], { axis: 2 }, { out: presentValue });
     const scores = g.op('MatMul', [qScaled, g.op('Transpose', [kAll], { perm: [0, 1, 3, 2] })]);
-    oHeads = g.op('MatMul', [g.op('Softmax', [scores], { axis: -1 }), vAll]); // (2B,H,l,hd)
+    // Softmax in float32 (autocast's list); the scores are bounded by exp(scale_mul) ≤ 100, so float16 holds them.
+    const weights = act.from32(g.op('Softmax', [act.to32(scores)], { axis: -1 }));
+    oHeads = g.op('MatMul', [weights, vAll]); // (2B,H,l,hd)
   } else {
     // MHA takes (B, S, N·H) query/key/value, past/present in BNSH; scale 1 because q is already scaled.
     const flat = (t: string) => g.op('Reshape', [g.op('Transpose', [t], { perm: [0, 2, 1, 3] }), g.int64s([0, 0, C])]);
@@ -316,7 +377,7 @@ function selfAttention(
     oHeads = g.op('Transpose', [g.op('Reshape', [o, g.int64s([0, 0, H, headDim])])], { perm: [0, 2, 1, 3] });
   }
   const o_BLC = g.op('Reshape', [g.op('Transpose', [oHeads], { perm: [0, 2, 1, 3] }), g.int64s([0, 0, C])]);
-  const out = g.op('Add', [ctx.linear(o_BLC, `${prefix}.proj.weight`, C, C), ctx.w(`${prefix}.proj.bias`, [C])]);
+  const out = ctx.blockLinear(o_BLC, `${prefix}.proj.weight`, `${prefix}.proj.bias`, C, C);
   return { out, presentKey, presentValue };
 }
 

@@ -353,6 +353,8 @@ export async function planPackFromWeights(
           transformerGraph.tensors,
         ),
         attention,
+        // Recorded only when not float32, so float32 packs keep the manifest they always had.
+        ...(quant.transformer.activations === 'float16' ? { activations: 'float16' as const } : {}),
       },
       quantizer: graph(PACK_PATHS.quantizer, [...quantizer.externalData.keys()]),
       decoder: graph(
@@ -397,7 +399,9 @@ function transformerBuilderWithEncodings(
   attention: AttentionKind,
   quant: QuantPlan,
 ): { builder: GraphBuilder; tensors: Record<string, WeightEncoding> } {
-  const weightsNote = quant.variant === 'none' ? '' : `, ${quant.variant} weights`;
+  const weightsNote =
+    (quant.variant === 'none' ? '' : `, ${quant.variant} weights`) +
+    (quant.transformer.activations === 'float16' ? ', float16 activations' : '');
   const g = new GraphBuilder(
     PACK_GRAPH_NAMES.transformer,
     `VAR transformer, one scale per run (${attention} attention${weightsNote})`,
@@ -406,6 +410,7 @@ function transformerBuilderWithEncodings(
     attention,
     linear: quant.transformer.linear,
     embeddings: quant.transformer.embeddings,
+    activations: quant.transformer.activations,
   });
   return { builder: g, tensors };
 }

@@ -70,7 +70,14 @@ export interface PackManifest {
    */
   readonly requires?: readonly string[];
   readonly graphs: {
-    readonly transformer: PackGraph & { readonly attention: 'matmul' | 'mha' };
+    readonly transformer: PackGraph & {
+      readonly attention: 'matmul' | 'mha';
+      /**
+       * float16: the blocks and the KV cache run in float16 (past/present inputs and outputs are float16; the loop
+       * feeds its empty first past as such). Absent: float32 (every pack before issue 15).
+       */
+      readonly activations?: 'float32' | 'float16';
+    };
     readonly quantizer: PackGraph;
     readonly decoder: PackGraph;
     /**

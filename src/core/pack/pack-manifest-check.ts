@@ -149,6 +149,9 @@ export function parsePackManifest(json: unknown, where: string): PackManifest {
   const attention = (graphs.transformer as Record<string, unknown>).attention;
   if (attention !== 'matmul' && attention !== 'mha')
     m.fail('graphs.transformer.attention', 'must be "matmul" or "mha"');
+  const activations = (graphs.transformer as Record<string, unknown>).activations;
+  if (activations !== undefined && activations !== 'float32' && activations !== 'float16')
+    m.fail('graphs.transformer.activations', 'must be "float32" or "float16" when present');
   return json as PackManifest;
 }
 

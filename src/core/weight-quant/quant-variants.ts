@@ -2,7 +2,7 @@
 
 import { VarError } from '../../shared/errors';
 import type { PackRequirement, QuantVariant, WeightEncoding } from './encodings';
-import type { LinearEncoding, TensorEncoding } from './weight-encoding';
+import type { ActivationType, LinearEncoding, TensorEncoding } from './weight-encoding';
 
 export const QUANT_VARIANTS: readonly QuantVariant[] = ['q4', 'q8', 'fp16', 'none'];
 
@@ -18,6 +18,11 @@ export const DEFAULT_Q4_ZERO_POINTS = false;
 export interface QuantOptions {
   readonly q4BlockSize?: number;
   readonly q4ZeroPoints?: boolean;
+  /**
+   * The transformer's activation type (var-transformer.ts `activations`): float16 is built for q4 and fp16 weights
+   * only, requires shader-f16 and adds "-a16" to the name. Default float32.
+   */
+  readonly activations?: ActivationType;
 }
 
 export interface QuantPlan {
@@ -29,6 +34,7 @@ export interface QuantPlan {
     readonly embeddings: TensorEncoding;
     /** PackGraph.weights: the encoding of most of the graph's bytes. */
     readonly weights: WeightEncoding;
+    readonly activations: ActivationType;
   };
   readonly decoder: { readonly conv: TensorEncoding; readonly weights: WeightEncoding };
   /** What the WebGPU adapter must have (manifest `requires`). */
@@ -47,6 +53,21 @@ export interface QuantPlan {
  * Biases, norm affines, the attention temperatures, the quantizer's Phi convs and the codebook stay float32 in all.
  */
 export function quantPlan(variant: QuantVariant, options: QuantOptions = {}): QuantPlan {
+  const plan = weightPlan(variant, options);
+  if ((options.activations ?? 'float32') === 'float32') return plan;
+  if (variant !== 'q4' && variant !== 'fp16') {
+    throw new VarError('E_BAD_SETTINGS', `float16 activations are built for q4 and fp16 weights only, not ${variant}`);
+  }
+  return {
+    ...plan,
+    transformer: { ...plan.transformer, activations: 'float16' },
+    requires: ['shader-f16'],
+    nameSuffix: `${plan.nameSuffix}-a16`,
+    labelSuffix: `${plan.labelSuffix} · fp16 activations`,
+  };
+}
+
+function weightPlan(variant: QuantVariant, options: QuantOptions): QuantPlan {
   switch (variant) {
     case 'q4': {
       const blockSize = options.q4BlockSize ?? DEFAULT_Q4_BLOCK_SIZE;
@@ -56,7 +77,12 @@ export function quantPlan(variant: QuantVariant, options: QuantOptions = {}): Qu
       const zeroPoints = options.q4ZeroPoints ?? DEFAULT_Q4_ZERO_POINTS;
       return {
         variant,
-        transformer: { linear: { bits: 4, blockSize, zeroPoints }, embeddings: 'q8', weights: 'q4' },
+        transformer: {
+          linear: { bits: 4, blockSize, zeroPoints },
+          embeddings: 'q8',
+          weights: 'q4',
+          activations: 'float32',
+        },
         decoder: { conv: 'q8', weights: 'q8' },
         requires: [],
         nameSuffix: '-q4',
@@ -66,7 +92,7 @@ export function quantPlan(variant: QuantVariant, options: QuantOptions = {}): Qu
     case 'q8':
       return {
         variant,
-        transformer: { linear: { bits: 8 }, embeddings: 'q8', weights: 'q8' },
+        transformer: { linear: { bits: 8 }, embeddings: 'q8', weights: 'q8', activations: 'float32' },
         decoder: { conv: 'q8', weights: 'q8' },
         requires: [],
         nameSuffix: '-q8',
@@ -75,7 +101,7 @@ export function quantPlan(variant: QuantVariant, options: QuantOptions = {}): Qu
     case 'fp16':
       return {
         variant,
-        transformer: { linear: 'float16', embeddings: 'float16', weights: 'float16' },
+        transformer: { linear: 'float16', embeddings: 'float16', weights: 'float16', activations: 'float32' },
         decoder: { conv: 'float16', weights: 'float16' },
         requires: ['shader-f16'],
         nameSuffix: '-fp16',
@@ -84,7 +110,7 @@ export function quantPlan(variant: QuantVariant, options: QuantOptions = {}): Qu
     case 'none':
       return {
         variant,
-        transformer: { linear: 'float32', embeddings: 'float32', weights: 'float32' },
+        transformer: { linear: 'float32', embeddings: 'float32', weights: 'float32', activations: 'float32' },
         decoder: { conv: 'float32', weights: 'float32' },
         requires: [],
         nameSuffix: '',

@@ -19,6 +19,13 @@ export type LinearEncoding =
   | { readonly bits: 8 }
   | { readonly bits: 4; readonly blockSize: number; readonly zeroPoints: boolean };
 
+/**
+ * The element type of a linear's input and output. float16 (issue 15, the fp16-activation transformer): MatMulNBits
+ * gets float16 scales (its scale type follows A), float16 weights feed MatMul directly, and other encodings are
+ * dequantized to float32 and cast (a Cast of a constant, folded when the session is created).
+ */
+export type ActivationType = 'float32' | 'float16';
+
 /** Storage of any other float32 tensor (embeddings, conv kernels): int8 with one scale per index of an axis. */
 export type TensorEncoding = 'float32' | 'float16' | 'q8';
 
@@ -52,9 +59,11 @@ export class WeightEncoder {
     inFeatures: number,
     load: Float32Load,
     requested: LinearEncoding,
+    activation: ActivationType = 'float32',
   ): string {
     const g = this.g;
     const encoding = fitLinearEncoding(requested, inFeatures);
+    const half = activation === 'float16';
     this.encodings[name] = linearEncodingName(encoding);
     if (typeof encoding === 'object' && encoding.bits === 4) {
       const { blockSize, zeroPoints } = encoding;
@@ -66,7 +75,11 @@ export class WeightEncoder {
       const inputs = [
         x,
         g.lazyInitializer(`${name}.q4`, 'uint8', [out, kBlocks, blockSize / 2], async () => (await q()).packed),
-        g.lazyInitializer(`${name}.q4_scales`, 'float32', [out * kBlocks], async () => (await q()).scales),
+        half
+          ? g.lazyInitializer(`${name}.q4_scales`, 'float16', [out * kBlocks], async () =>
+              float32ToFloat16((await q()).scales),
+            )
+          : g.lazyInitializer(`${name}.q4_scales`, 'float32', [out * kBlocks], async () => (await q()).scales),
       ];
       if (zeroPoints) {
         inputs.push(
@@ -84,9 +97,16 @@ export class WeightEncoder {
     }
     const transposed = async () => transpose(await load(), out, inFeatures);
     const tensorEncoding: TensorEncoding = typeof encoding === 'object' ? 'q8' : encoding;
+    if (half && tensorEncoding === 'float16') {
+      // float16 activations take the stored half weights as they are (no Cast to float32 and back).
+      const weight = g.lazyInitializer(`${name}^T`, 'float16', [inFeatures, out], async () =>
+        float32ToFloat16(await transposed()),
+      );
+      return g.op('MatMul', [x, weight]);
+    }
     // Wᵀ is (in, out): its output channels are axis 1.
     const weight = this.storeTensor(`${name}^T`, [inFeatures, out], transposed, tensorEncoding, 1);
-    return g.op('MatMul', [x, weight]);
+    return g.op('MatMul', [x, half ? g.op('Cast', [weight], { to: 10 }) : weight]); // 10 = FLOAT16
   }
 
   /** A float32 tensor stored as `encoding` (q8: one scale per index of `axis`); returns the float32 value's name. */
