@@ -56,12 +56,59 @@ async function downloadLocked(ctx: StoreContext, file: PackFile, url: string, op
     options.onProgress?.(total, total);
     return;
   }
+  const write = await startFileWrite(
+    ctx,
+    file,
+    // fetchResumable refuses bytes past the manifest's size before they get here.
+    () => new VarError('E_PACK_CORRUPT', `${url} has more than the ${total} bytes its manifest lists`, { url }),
+  );
+  let position = write.start;
+  options.onProgress?.(position, total);
+  const pieces = fetchResumable(url, position, total, {
+    ...(ctx.fetch ? { fetch: ctx.fetch } : {}),
+    ...(ctx.retry ? { retry: ctx.retry } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  for await (const piece of pieces) {
+    await write.writer.write(piece);
+    position += piece.byteLength;
+    options.onProgress?.(position, total);
+  }
+  if (!(await write.finish())) {
+    throw new VarError(
+      'E_PACK_CORRUPT',
+      `${file.path} from ${url} does not match the sha256 its manifest lists: the download was discarded`,
+      { path: file.path, url },
+    );
+  }
+}
+
+/** A file being written into the store from where its stored chunks end (startFileWrite). */
+export interface FileWrite {
+  /** Takes the file's bytes from `start` on; commits each full chunk with the hasher state after it. */
+  readonly writer: ChunkWriter;
+  /** The byte the writer expects next (the chunks before it are stored and hashed). */
+  readonly start: number;
+  /**
+   * After the last byte: writes the "complete" record when the sha256 matches the manifest and returns true; else
+   * deletes the file's chunks and returns false.
+   */
+  finish(): Promise<boolean>;
+}
+
+/**
+ * The write of one file shared by downloads and imports (import-file.ts): resume point, room check before the first
+ * byte, store writes whose QuotaExceededError becomes E_QUOTA with the bytes still to come, and the "complete" record
+ * only after the sha256 matched. `overflow` is the error for bytes past the manifest's size. Call under the file lock.
+ */
+export async function startFileWrite(ctx: StoreContext, file: PackFile, overflow: () => Error): Promise<FileWrite> {
+  const { store } = ctx;
+  const { sha256, bytes: total } = file;
   const chunkBytes = store.chunkBytes;
   const { index, hasher } = await resumePoint(store, file);
-  let position = Math.min(total, index * chunkBytes);
-  options.onProgress?.(position, total);
+  const start = Math.min(total, index * chunkBytes);
   const estimate = ctx.estimate ?? browserEstimator;
-  await assertRoomFor(file.path, total - position, estimate);
+  await assertRoomFor(file.path, total - start, estimate);
 
   /** Runs a store write; a QuotaExceededError becomes E_QUOTA with the bytes still to come from chunk `at` on. */
   const commit = async (write: () => Promise<void>, at: number) => {
@@ -72,39 +119,29 @@ async function downloadLocked(ctx: StoreContext, file: PackFile, url: string, op
       throw refusedWriteError(file.path, total - at * chunkBytes, (await availableBytes(estimate)) ?? 0, [], error);
     }
   };
-
   const writer = new ChunkWriter(
     total,
     chunkBytes,
     index,
     hasher,
     (at, bytes, state) => commit(() => store.putChunk(sha256, at, bytes, state), at),
-    // fetchResumable refuses bytes past the manifest's size before they get here.
-    () => new VarError('E_PACK_CORRUPT', `${url} has more than the ${total} bytes its manifest lists`, { url }),
+    overflow,
   );
-  const pieces = fetchResumable(url, position, total, {
-    ...(ctx.fetch ? { fetch: ctx.fetch } : {}),
-    ...(ctx.retry ? { retry: ctx.retry } : {}),
-    ...(options.signal ? { signal: options.signal } : {}),
-  });
-  for await (const piece of pieces) {
-    await writer.write(piece);
-    position += piece.byteLength;
-    options.onProgress?.(position, total);
-  }
-
-  if (hasher.digest('hex') !== sha256) {
-    await store.deleteChunks(sha256);
-    throw new VarError(
-      'E_PACK_CORRUPT',
-      `${file.path} from ${url} does not match the sha256 its manifest lists: the download was discarded`,
-      { path: file.path, url },
-    );
-  }
-  await commit(
-    () => store.putFile({ sha256, bytes: total, chunkBytes, completedAt: Date.now() }),
-    Math.ceil(total / chunkBytes),
-  );
+  return {
+    writer,
+    start,
+    async finish() {
+      if (hasher.digest('hex') !== sha256) {
+        await store.deleteChunks(sha256);
+        return false;
+      }
+      await commit(
+        () => store.putFile({ sha256, bytes: total, chunkBytes, completedAt: Date.now() }),
+        Math.ceil(total / chunkBytes),
+      );
+      return true;
+    },
+  };
 }
 
 export interface ResumePoint {

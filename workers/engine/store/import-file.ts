@@ -6,11 +6,9 @@
 import type { PackFile } from '../../../src/core/pack/manifest';
 import { VarError } from '../../../src/shared/errors';
 import type { StoredPackSource } from '../../../src/shared/store-import';
-import { ChunkWriter } from './chunk-writer';
-import { resumePoint, type StoreContext } from './download-file';
+import { type StoreContext, startFileWrite } from './download-file';
 import { withFileLock } from './file-lock';
 import { chunkSize } from './model-store';
-import { assertRoomFor, availableBytes, browserEstimator, isQuotaExceeded, refusedWriteError } from './quota';
 
 /**
  * 'complete': the file is complete and verified in the store (copied now, or there already). 'missing': the source
@@ -52,33 +50,16 @@ async function importLocked(
   if (!info || info.bytes !== total || !(info.chunkBytes > 0) || info.chunkBytes % 64 !== 0) {
     return { outcome: 'missing', copiedBytes: 0 };
   }
-  const chunkBytes = store.chunkBytes;
   // Chunks this store already holds (an interrupted download or import) are kept and not copied again.
-  const { index, hasher } = await resumePoint(store, file);
-  const start = Math.min(total, index * chunkBytes);
-  let position = start;
-  onProgress?.(position, total);
-  const estimate = ctx.estimate ?? browserEstimator;
-  await assertRoomFor(file.path, total - position, estimate);
-
-  /** A store write; a QuotaExceededError becomes E_QUOTA with the bytes still to come from chunk `at` on. */
-  const commit = async (write: () => Promise<void>, at: number) => {
-    try {
-      await write();
-    } catch (error) {
-      if (!isQuotaExceeded(error)) throw error;
-      throw refusedWriteError(file.path, total - at * chunkBytes, (await availableBytes(estimate)) ?? 0, [], error);
-    }
-  };
-  const writer = new ChunkWriter(
-    total,
-    chunkBytes,
-    index,
-    hasher,
-    (at, bytes, state) => commit(() => store.putChunk(sha256, at, bytes, state), at),
+  const write = await startFileWrite(
+    ctx,
+    file,
     // Chunk sizes are checked before each write, so this is never reached; ChunkWriter needs an answer anyway.
     () => new VarError('E_PACK_CORRUPT', `the stored copy of ${file.path} is longer than its manifest says`),
   );
+  const { start } = write;
+  let position = start;
+  onProgress?.(position, total);
 
   // The source's chunks may have another size than this store's: read those that cover [start, total).
   const count = Math.ceil(total / info.chunkBytes);
@@ -87,18 +68,11 @@ async function importLocked(
     const expected = chunkSize(total, info.chunkBytes, i);
     if (!data || data.byteLength !== expected) return { outcome: 'missing', copiedBytes: position - start };
     const skip = Math.max(0, position - i * info.chunkBytes);
-    await writer.write(new Uint8Array(data, skip));
+    await write.writer.write(new Uint8Array(data, skip));
     position += expected - skip;
     onProgress?.(position, total);
   }
 
-  if (hasher.digest('hex') !== sha256) {
-    await store.deleteChunks(sha256);
-    return { outcome: 'corrupt', copiedBytes: 0 };
-  }
-  await commit(
-    () => store.putFile({ sha256, bytes: total, chunkBytes, completedAt: Date.now() }),
-    Math.ceil(total / chunkBytes),
-  );
+  if (!(await write.finish())) return { outcome: 'corrupt', copiedBytes: 0 };
   return { outcome: 'complete', copiedBytes: total - start };
 }
