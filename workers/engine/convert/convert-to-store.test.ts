@@ -101,15 +101,7 @@ describe('convertModel into the store', () => {
     const cleanFetched = hub.cdn.bytesSent;
     hub.cdn.bytesSent = 0;
 
-    const abort = new AbortController();
-    const first = await convertModel(ctx, fromHub(), {
-      http,
-      signal: abort.signal,
-      onProgress: (p) => {
-        if (p.file === 'transformer.data' && p.fileBytesDone > p.fileBytes / 2) abort.abort();
-      },
-    }).catch((e: unknown) => e);
-    expect(first).toMatchObject({ code: 'E_ABORTED' });
+    expect(await cancelHalfwayThroughTransformer()).toMatchObject({ code: 'E_ABORTED' });
     // Nothing is listed; the job's chunks stay, referenced by its record.
     expect((await storeContents()).manifests).toEqual([]);
     expect((await storeContents()).conversions).toBe(1);
@@ -177,15 +169,7 @@ describe('convertModel into the store', () => {
   }, 120_000);
 
   it('an interrupted conversion is listed with what it holds, and deleting it leaves nothing behind', async () => {
-    const abort = new AbortController();
-    const first = await convertModel(ctx, fromHub(), {
-      http,
-      signal: abort.signal,
-      onProgress: (p) => {
-        if (p.file === 'transformer.data' && p.fileBytesDone > p.fileBytes / 2) abort.abort();
-      },
-    }).catch((e: unknown) => e);
-    expect(first).toMatchObject({ code: 'E_ABORTED' });
+    expect(await cancelHalfwayThroughTransformer()).toMatchObject({ code: 'E_ABORTED' });
     const [listed, ...others] = await listInterruptedConversions(store);
     expect(others).toEqual([]);
     expect(listed?.label).toBe('VAR-d2 (1M) · 4-bit · conversion not finished');
@@ -260,6 +244,18 @@ describe('convertModel into the store', () => {
     ).rejects.toMatchObject({ code: 'E_NETWORK' });
     expect(await storeContents()).toEqual({ manifests: [], conversions: 0, chunked: 0, files: 0 });
   });
+
+  /** A conversion from the Hub stand-in cancelled half-way through transformer.data; its error. */
+  function cancelHalfwayThroughTransformer(): Promise<unknown> {
+    const abort = new AbortController();
+    return convertModel(ctx, fromHub(), {
+      http,
+      signal: abort.signal,
+      onProgress: (p) => {
+        if (p.file === 'transformer.data' && p.fileBytesDone > p.fileBytes / 2) abort.abort();
+      },
+    }).catch((e: unknown) => e);
+  }
 
   function freshCtx(): StoreContext {
     return { store: freshStore({ chunkBytes: CHUNK }), retry: instantRetry().retry, estimate: unlimitedQuota };
