@@ -68,6 +68,8 @@ async function resultPixels(result: Locator): Promise<{ width: number; data: num
 
 /** The gallery item's PNG (what "Edit this" opens), decoded in Node. */
 async function galleryPng(item: Locator): Promise<{ width: number; height: number; data: Uint8Array }> {
+  // The item is listed at once, its PNG is encoded after: wait for the blob URL.
+  await expect(item.locator('img')).toHaveAttribute('src', /^blob:/);
   const bytes = await item.locator('img').evaluate(async (img: HTMLImageElement) => {
     const buffer = await (await fetch(img.src)).arrayBuffer();
     return Array.from(new Uint8Array(buffer));

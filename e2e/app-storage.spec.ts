@@ -250,7 +250,9 @@ test('offline (the models index and the packs unreachable): only stored models a
   await page.context().unrouteAll();
   await page.reload();
   await app.waitForModels();
-  await expect(app.modelSelect.locator('option')).toHaveCount(3);
+  // The test build's three packs, then the official models to convert (not offered offline).
+  await expect(app.modelSelect.locator('option:not([value^="official:"])')).toHaveCount(3);
+  await expect(app.modelSelect.locator('option[value^="official:"]')).toHaveCount(4);
   await app.selectModel('tiny');
   await app.download();
 

@@ -142,9 +142,14 @@ export function createModelPicker(
     downloadButton.disabled = !downloadEnabled;
   }
 
+  /** Whether the select has an option of that value (an official entry may have gone: converted, or offline). */
+  const listed = (value: string): boolean => Array.from(select.options).some((o) => o.value === value);
+
   function fill(list: readonly ModelInfo[]): void {
     models = list;
-    const official = officialEntries(list);
+    // Converting needs the network and a working store: not offered offline or while no model is listed at all.
+    const canConvert = list.length > 0 && navigator.onLine && !list.some((m) => m.offline);
+    const official = canConvert ? officialEntries(list) : [];
     select.replaceChildren(
       ...list.map((m) =>
         h('option', {
@@ -175,7 +180,7 @@ export function createModelPicker(
   const relabel = () => {
     const value = select.value;
     fill(models);
-    select.value = value;
+    select.value = listed(value) ? value : (defaultModel(models)?.id ?? '');
     showInfo();
   };
   addEventListener('online', relabel);
@@ -229,9 +234,7 @@ export function createModelPicker(
         downloadButton.hidden = true;
         return;
       }
-      const stays =
-        list.some((m) => m.id === current) || officialEntries(list).some((o) => OFFICIAL_PREFIX + o.name === current);
-      select.value = stays ? current : (defaultModel(list)?.id ?? '');
+      select.value = listed(current) ? current : (defaultModel(list)?.id ?? '');
       showInfo();
     },
     setError(message) {
