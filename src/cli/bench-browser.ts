@@ -1,9 +1,11 @@
-// `npm run bench:browser -- [--model tiny] [--backend wasm,webgpu] [--runs 3] [--smoke] [--models-dir d] [--json f]`:
+// `npm run bench:browser -- [--model tiny] [--backend wasm,webgpu] [--runs 3] [--smoke] [--edit] [--models-dir d] [--json f]`:
 // the figures of `npm run bench` measured inside the engine worker in headless Chromium (Debian's chromium, as the e2e
 // tests use), and the model store's: cold load (download + verify + store in IndexedDB), warm load (read back from
 // IndexedDB + verify) and session creation, each apart. Builds nothing: run `npm run build:e2e` first (the test build
 // in dist-e2e/: the app, the lab page, all packs). `--models-dir` serves the packs of a folder instead (e.g. a pack
 // from `npm run convert -- --synthetic d16 --quant q4 --out bench-out/models/synthetic-d16-q4`) from a local server.
+// `--edit` times edits instead (issue 16: in-painting a centre box of a 256 px gradient, demo sampling): encode
+// (encoder + tokenizer) and total per edit.
 
 import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -38,6 +40,7 @@ async function main(): Promise<void> {
       runs: { type: 'string', default: '3' },
       smoke: { type: 'boolean', default: false },
       'models-dir': { type: 'string' },
+      edit: { type: 'boolean', default: false },
       json: { type: 'string' },
     },
   });
@@ -57,6 +60,10 @@ async function main(): Promise<void> {
         `${load.model} · ${backend} · load: cold ${load.coldPackMs.toFixed(0)} ms (download + verify + store ${(load.packBytes / 1e6).toFixed(1)} MB), ` +
           `warm ${load.warmPackMs.toFixed(0)} ms (read from IndexedDB + verify), session creation ${load.coldSessionMs.toFixed(0)} ms cold / ${load.warmSessionMs.toFixed(0)} ms warm`,
       );
+      if (values.edit) {
+        await editFigures(page, values.model as string, backend, iterations, values.smoke);
+        continue;
+      }
       const variants = [
         { key: 'none', previews: false },
         { key: 'budget', previews: true },
@@ -162,6 +169,38 @@ async function loadFigures(page: Page, model: string, backend: string, modelsUrl
     warmPackMs: warm.packMs,
     warmSessionMs: warm.sessionMs,
   };
+}
+
+/** Edits (centre box of a gradient, class 207, demo sampling): median encode and total after one warm-up edit. */
+async function editFigures(page: Page, model: string, backend: string, iterations: number, smoke: boolean) {
+  const encode: number[] = [];
+  const total: number[] = [];
+  for (let i = 0; i < iterations; i++) {
+    // A source string (see above: no __name helper in the page).
+    const t = (await page.evaluate(`(async (p) => {
+      const size = 256, image = new Uint8ClampedArray(size * size * 4), mask = new Uint8ClampedArray(size * size * 4);
+      for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) {
+        const k = (y * size + x) * 4, inside = x >= 64 && x < 192 && y >= 64 && y < 192 ? 255 : 0;
+        image[k] = x; image[k + 1] = y; image[k + 2] = (x + y) >> 1; image[k + 3] = 255;
+        mask[k] = mask[k + 1] = mask[k + 2] = inside; mask[k + 3] = 255;
+      }
+      const r = await window.varEngine.edit({ ...p, image: { width: size, height: size, data: image },
+        mask: { width: size, height: size, data: mask } });
+      return { ...r.timings, backend: r.backend };
+    })(${JSON.stringify({ modelId: model, classId: 207, seed: 0, cfg: 4, topK: 900, topP: 0.95, moreSmooth: false, backend })})`)) as {
+      encodeMs?: number;
+      totalMs: number;
+      backend: string;
+    };
+    if (t.backend !== backend) throw new Error(`asked for ${backend}, the engine ran ${t.backend}`);
+    if (i > 0 || smoke) {
+      encode.push(t.encodeMs ?? Number.NaN);
+      total.push(t.totalMs);
+    }
+  }
+  console.log(
+    `${model} · ${backend} · edit · ${total.length} runs: encode ${median(encode).toFixed(0)} ms, total ${median(total).toFixed(0)} ms`,
+  );
 }
 
 /** Serves every pack folder of `dir` (with a models index listing them) from a local server. */
