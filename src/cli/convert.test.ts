@@ -1,11 +1,12 @@
 // The convert CLI: usage errors, input errors reported before anything is written, and real runs as a subprocess.
 
 import { execFile } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PackManifest } from '../core/pack/manifest';
 import { syntheticModel } from '../core/pack/synthetic';
 import { fixturePath } from '../testing/fixtures';
 import { listDir, tempDir, varCheckpointBytes } from '../testing/pack-fixtures';
@@ -49,6 +50,12 @@ describe('convert CLI', () => {
       /--q4-block must be a power of 2 ≥ 16/,
     ],
     [['--synthetic', 'micro', '--out', 'x', '--quant', 'q8', '--q4-block', '32'], /apply to --quant q4 only/],
+    [['--synthetic', 'micro', '--out', 'x', '--activations', 'bf16'], /--activations must be float32 or float16/],
+    [
+      ['--synthetic', 'micro', '--out', 'x', '--quant', 'q8', '--activations', 'float16'],
+      /--activations float16 applies to --quant q4 or fp16 only/,
+    ],
+    [['--synthetic', 'micro', '--out', 'x', '--activations', 'float16'], /applies to --quant q4 or fp16 only/],
     [['--bogus'], /Unknown option '--bogus'/],
   ])('exits 2 with the usage text for %j', async (argv, message) => {
     const { code, stderr } = await convert(...argv);
@@ -100,6 +107,28 @@ describe('convert CLI', () => {
     const exists = await convert('--synthetic', 'micro', '--out', root.dir);
     expect(exists.code).toBe(1);
     expect(exists.stderr).toMatch(/^error E_PACK_EXISTS: .* already exists/);
+  });
+
+  it('--activations float16 makes an -a16 pack that needs shader-f16', async () => {
+    const out = join(root.dir, 'a16');
+    const { code, stderr } = await convert(
+      '--var',
+      fixturePath('tiny_var.pth'),
+      '--vae',
+      fixturePath('tiny_vae.pth'),
+      '--out',
+      out,
+      '--quant',
+      'q4',
+      '--activations',
+      'float16',
+    );
+    expect(stderr).not.toMatch(/error/);
+    expect(code).toBe(0);
+    const manifest = JSON.parse(await readFile(join(out, 'manifest.json'), 'utf8')) as PackManifest;
+    expect(manifest.name).toBe('var_d2-q4-a16');
+    expect(manifest.requires).toContain('shader-f16');
+    expect(manifest.graphs.transformer.activations).toBe('float16');
   });
 
   it('converts the tiny fixtures with name, label and random-weights flags', async () => {
