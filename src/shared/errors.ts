@@ -37,6 +37,8 @@ export const ERROR_CODES = [
   'E_PACK_UNSUPPORTED',
   // model store (IndexedDB): the download does not fit the origin's storage quota
   'E_QUOTA',
+  // a stored item is in use (a conversion running in this tab or another cannot be deleted until it stops)
+  'E_BUSY',
   // generic
   'E_IO',
   'E_ABORTED',

@@ -136,8 +136,6 @@ export class Engine implements VarEngine, StoreImportEngine {
 
   async deleteModel(modelId: string): Promise<StorageUsage> {
     if (isConversionId(modelId)) {
-      // Deleting a conversion that is running here stops it first (its lock would hold the deletion until it ends).
-      await this.additions.cancel();
       await discardConversion(this.store.store, modelId, this.store.locks);
       return this.storageUsage();
     }

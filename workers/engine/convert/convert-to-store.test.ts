@@ -9,11 +9,12 @@ import { freshStore, instantRetry, unlimitedQuota } from '../../../src/testing/s
 import { hostileCheckpoint, notACheckpoint, truncated } from '../../../src/testing/writers/bad-checkpoints';
 import { trainerCheckpointFrom } from '../../../src/testing/writers/trainer-checkpoint';
 import type { StoreContext } from '../store/download-file';
+import { withFileLock } from '../store/file-lock';
 import type { ModelStore } from '../store/model-store';
 import { readVerifiedFile } from '../store/read-verified';
 import { listStoredModels } from '../store/stored-models';
 import { convertModel } from './convert-model';
-import { convertedPackUrl } from './convert-to-store';
+import { conversionLockName, convertedPackUrl } from './convert-to-store';
 import { discardConversion, listInterruptedConversions } from './interrupted-conversions';
 
 const CHUNK = 64 * 1024;
@@ -136,6 +137,7 @@ describe('convertModel into the store', () => {
     const spooled = freshStore({ chunkBytes: big });
     const spooledCtx: StoreContext = { store: spooled, retry: instantRetry().retry, estimate: unlimitedQuota };
     let interruptions = 0;
+    const spoolJobs = new Set<string>();
     type Converted = Awaited<ReturnType<typeof convertModel>>;
     let result: Converted | undefined;
     // Each run is cut once it fetched 300 KiB: while planning (the read cache keeps those reads) and while writing the
@@ -155,6 +157,7 @@ describe('convertModel into the store', () => {
       else {
         expect(outcome).toMatchObject({ code: 'E_ABORTED' });
         interruptions++;
+        for (const c of await spooled.listConversions()) spoolJobs.add(c.id);
       }
     }
     expect(result).toBeDefined();
@@ -163,9 +166,10 @@ describe('convertModel into the store', () => {
     const extra = hub.cdn.bytesSent - cleanFetched;
     // Per interruption: the piece in flight (one chunk) and the read-ahead of a few requests (64 KiB each).
     expect(extra / interruptions).toBeLessThanOrEqual(big + 4 * 64 * 1024);
-    // Nothing of the spool is left once the pack is complete.
-    const conversions = await spooled.listConversions();
-    expect(conversions).toEqual([]);
+    // Nothing of the job, its spool or its read cache is left once the pack is complete.
+    expect(await spooled.listConversions()).toEqual([]);
+    expect(spoolJobs.size).toBeGreaterThan(0);
+    for (const job of spoolJobs) expect(await spooled.listSpool(job)).toEqual([]);
   }, 120_000);
 
   it('an interrupted conversion is listed with what it holds, and deleting it leaves nothing behind', async () => {
@@ -179,6 +183,15 @@ describe('convertModel into the store', () => {
     const [record] = await store.listConversions();
     expect(record?.readCache).toBeDefined();
     expect(await store.listSpool(record?.id ?? '')).not.toEqual([]);
+
+    // While a run of it holds its lock (here: held by hand), Delete is refused at once and removes nothing.
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const holding = withFileLock(conversionLockName(record?.id ?? ''), () => held, undefined);
+    await expect(discardConversion(store, listed?.id ?? '')).rejects.toMatchObject({ code: 'E_BUSY' });
+    expect(await listInterruptedConversions(store)).toHaveLength(1);
+    release();
+    await holding;
 
     await discardConversion(store, listed?.id ?? '');
     expect(await listInterruptedConversions(store)).toEqual([]);

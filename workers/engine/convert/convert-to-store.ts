@@ -178,13 +178,14 @@ async function convert(
   const name = plan.manifest.name;
   counter.plannedFiles(plan.files.map((f) => f.path));
   const job = await openJob(ctx, plan, source, options.quant, cacheId);
-  await spool.activate(job.record.id);
   counter.done = job.record.tensorsDone;
   report({ name, packBytes: plan.totalBytes, tensorsTotal: counter.total, tensorsDone: counter.count() }, 'converting');
 
   return withFileLock(
     conversionLockName(job.record.id),
     async () => {
+      // Under the job's lock: another tab that ran it meanwhile has changed what the spool holds.
+      await spool.activate(job.record.id);
       // What an earlier run left: complete files, and the chunks of the file it was writing.
       let done = 0;
       for (const [i, file] of plan.files.entries()) {
@@ -224,9 +225,10 @@ async function convert(
       const manifest = parsePackManifest({ ...plan.manifest, files }, `${name}/${MANIFEST_FILE}`);
       const replaced = await ctx.store.getManifest(name);
       await commit(plan, () => ctx.store.putManifest(convertedPackUrl(name), manifest));
-      await ctx.store.deleteConversion(job.record.id);
-      if (cacheId) await ctx.store.deleteReadCache(cacheId);
+      // The kept checkpoint bytes go before the record: a tab closed in between leaves a record to list and delete.
       await spool.clear();
+      if (cacheId) await ctx.store.deleteReadCache(cacheId);
+      await ctx.store.deleteConversion(job.record.id);
       // A pack of the same name converted before (other inputs or options): its files no manifest lists now go.
       if (replaced) await collectGarbage(ctx.store, ctx.locks);
       return { manifest, packUrl: convertedPackUrl(name), resumedBytes };

@@ -3,8 +3,8 @@
 // inputs again resumes one instead.
 
 import type { StoredModelInfo } from '../../../src/shared/engine-api';
-import type { LockManagerLike } from '../store/file-lock';
-import { withFileLock } from '../store/file-lock';
+import { VarError } from '../../../src/shared/errors';
+import { type LockManagerLike, withFileLockIfFree } from '../store/file-lock';
 import type { ConversionRecord, ModelStore } from '../store/model-store';
 import { collectGarbage, storedFileBytes } from '../store/stored-models';
 import { conversionLockName } from './convert-to-store';
@@ -37,21 +37,28 @@ export async function listInterruptedConversions(store: ModelStore): Promise<Sto
 }
 
 /**
- * Deletes an interrupted conversion: its record, the checkpoint bytes it kept (read cache, spool), then the chunks
- * nothing references any more. Waits for a run of it in another tab to stop (it holds the conversion's lock).
+ * Deletes an interrupted conversion: the checkpoint bytes it kept (spool, read cache), its record, then the chunks
+ * nothing references any more. E_BUSY while it runs (here or in another tab: it holds the conversion's lock), so a
+ * deletion neither stops other work nor waits behind an hour-long conversion.
  */
 export async function discardConversion(store: ModelStore, id: string, locks?: LockManagerLike): Promise<void> {
   const jobId = id.slice(PREFIX.length);
-  await withFileLock(
+  const done = await withFileLockIfFree(
     conversionLockName(jobId),
     async () => {
       const record: ConversionRecord | undefined = await store.getConversion(jobId);
-      if (!record) return;
-      await store.deleteConversion(jobId);
+      if (!record) return true;
       await store.clearSpool(jobId);
       if (record.readCache) await store.deleteReadCache(record.readCache);
+      await store.deleteConversion(jobId);
+      return true;
     },
     locks,
   );
+  if (!done) {
+    throw new VarError('E_BUSY', 'This conversion is running: cancel it (in the tab converting it), then delete it', {
+      id,
+    });
+  }
   await collectGarbage(store, locks);
 }

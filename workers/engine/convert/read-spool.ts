@@ -85,8 +85,12 @@ export class ReadSpool {
       file,
       position,
     };
-    await this.store.putSpool(record);
-    this.entries.set(id, { id, length, data: record.data, file, position });
+    try {
+      await this.store.putSpool(record);
+      this.entries.set(id, { id, length, data: record.data, file, position });
+    } catch {
+      // The spool only saves refetching: a refused write (the quota, the store closing) must not fail the conversion.
+    }
     return bytes;
   }
 
@@ -104,8 +108,9 @@ export class ReadSpool {
     }
     const drop = [...this.entries.values()].filter((e) => e.file < file || (e.file === file && e.position < keepFrom));
     if (drop.length === 0) return;
-    await this.store.deleteSpool(drop.map((e) => e.id));
+    // Forgotten even when the delete fails: the conversion's completion (or its Delete) clears the spool anyway.
     for (const e of drop) this.entries.delete(e.id);
+    await this.store.deleteSpool(drop.map((e) => e.id)).catch(() => undefined);
   }
 
   /** The pack is complete: nothing is kept. */

@@ -5,15 +5,26 @@ import { VarError } from '../../../src/shared/errors';
 
 /** The part of `navigator.locks` the store uses (injectable for tests). */
 export interface LockManagerLike {
-  request<T>(name: string, options: { signal?: AbortSignal }, callback: () => Promise<T>): Promise<T>;
+  /**
+   * Runs `callback` holding the lock. With `ifAvailable`, runs it at once, given `held: false` when another holder
+   * has the lock (Web Locks' `ifAvailable`, whose callback then receives null).
+   */
+  request<T>(
+    name: string,
+    options: { signal?: AbortSignal; ifAvailable?: boolean },
+    callback: (held: boolean) => Promise<T>,
+  ): Promise<T>;
 }
 
 export function browserLocks(): LockManagerLike | undefined {
   if (typeof navigator === 'undefined' || !navigator.locks) return undefined;
   const locks = navigator.locks;
   return {
-    request: <T>(name: string, options: { signal?: AbortSignal }, callback: () => Promise<T>) =>
-      locks.request(name, options, callback) as Promise<T>,
+    request: <T>(
+      name: string,
+      options: { signal?: AbortSignal; ifAvailable?: boolean },
+      callback: (held: boolean) => Promise<T>,
+    ) => locks.request(name, options, (lock) => callback(lock !== null)) as Promise<T>,
   };
 }
 
@@ -21,16 +32,21 @@ const queues = new Map<string, Promise<unknown>>();
 
 /** The in-process stand-in: callbacks with the same name run one after another. */
 export const inProcessLocks: LockManagerLike = {
-  request<T>(name: string, options: { signal?: AbortSignal }, callback: () => Promise<T>): Promise<T> {
+  request<T>(
+    name: string,
+    options: { signal?: AbortSignal; ifAvailable?: boolean },
+    callback: (held: boolean) => Promise<T>,
+  ): Promise<T> {
+    if (options.ifAvailable && queues.has(name)) return callback(false);
     const previous = queues.get(name) ?? Promise.resolve();
     const run = previous.then(
       () => {
         options.signal?.throwIfAborted();
-        return callback();
+        return callback(true);
       },
       () => {
         options.signal?.throwIfAborted();
-        return callback();
+        return callback(true);
       },
     );
     const tail = run.catch(() => undefined);
@@ -44,6 +60,21 @@ export const inProcessLocks: LockManagerLike = {
 
 export function fileLockName(sha256: string): string {
   return `var-web-file-${sha256}`;
+}
+
+/**
+ * Runs `work` holding the lock of the file `sha256` if no one holds it now; else returns undefined without waiting
+ * (for what must not wait behind a long writer: deleting a conversion another tab is running).
+ */
+export function withFileLockIfFree<T>(
+  sha256: string,
+  work: () => Promise<T>,
+  locks: LockManagerLike | undefined,
+): Promise<T | undefined> {
+  const manager = locks ?? browserLocks() ?? inProcessLocks;
+  return manager.request(fileLockName(sha256), { ifAvailable: true }, (held) =>
+    held ? work() : Promise.resolve(undefined),
+  );
 }
 
 /** Runs `work` holding the lock of the file `sha256`; an abort while waiting for it is E_ABORTED. */
