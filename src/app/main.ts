@@ -100,7 +100,8 @@ async function main(): Promise<void> {
     begin: () => {
       // The engine runs one request (the latest wins): a download alone gives way, a generation is cancelled.
       if (job?.kind === 'download') void engine.cancelDownload().catch(() => {});
-      if (job?.kind === 'generate') panel.cancelled();
+      // The run panel shows the job given way (its own callbacks now see a newer run and stop updating it).
+      if (job?.kind === 'generate' || job?.kind === 'download') panel.cancelled();
       const run = ++currentRun;
       job = { kind: 'edit', id: run };
       syncBusy();

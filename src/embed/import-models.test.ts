@@ -28,23 +28,31 @@ describe('importMissingModels', () => {
       a: { outcome: 'imported', copiedBytes: 5, model: model('a', 'downloaded') },
       c: { outcome: 'incomplete', copiedBytes: 2, model: model('c', 'partial') },
     });
-    const summary = await importMissingModels(e, [pack('a'), pack('b'), pack('c'), pack('d')], source, [
+    const summary = await importMissingModels(e, [pack('a'), pack('b'), pack('c'), pack('d'), pack('mine')], source, [
       model('a', 'partial'),
       model('b', 'downloaded'),
+      model('c', 'not-downloaded'),
+      model('d', 'not-downloaded'),
     ]);
+    // 'mine' (a model added on the app's page, not listed by the widget) is never asked for.
     expect(e.asked).toEqual(['a', 'c', 'd']);
     expect(summary).toEqual({ imported: ['Model a'], incomplete: ['Model c'], copiedBytes: 7, error: undefined });
   });
 
-  it('a refused pack is skipped; running out of space stops the rest', async () => {
+  it('a refused pack is skipped; running out of space stops the rest and is what the person is told', async () => {
     const e = engine({
       a: new VarError('E_PACK_FORMAT', 'not a pack'),
       b: new VarError('E_QUOTA', 'no room'),
       c: { outcome: 'imported', copiedBytes: 1, model: model('c', 'downloaded') },
     });
-    const summary = await importMissingModels(e, [pack('a'), pack('b'), pack('c')], source, []);
+    const none = (id: string) => model(id, 'not-downloaded');
+    const summary = await importMissingModels(e, [pack('a'), pack('b'), pack('c')], source, [
+      none('a'),
+      none('b'),
+      none('c'),
+    ]);
     expect(e.asked).toEqual(['a', 'b']);
-    expect(summary.error).toBe('not a pack');
+    expect(summary.error).toBe('no room');
     expect(summary.imported).toEqual([]);
   });
 });

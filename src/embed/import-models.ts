@@ -16,8 +16,8 @@ export interface ImportSummary {
 }
 
 /**
- * Imports every pack of the other store that the widget does not already hold complete. A pack the engine refuses
- * (not a pack, another version of a listed model) is skipped; running out of space stops the rest.
+ * Imports every pack of the other store that the widget lists and does not already hold complete. A pack the engine
+ * refuses (not a pack, another version of a listed model) is skipped; running out of space stops the rest.
  */
 export async function importMissingModels(
   engine: StoreImportEngine,
@@ -31,8 +31,10 @@ export async function importMissingModels(
   const incomplete: string[] = [];
   let copiedBytes = 0;
   let error: string | undefined;
+  const listed = new Set(have.map((m) => m.id));
   for (const pack of packs) {
-    if (complete.has(pack.name)) continue;
+    // Only the models this widget lists (the engine refuses others too), and not those it holds already.
+    if (!listed.has(pack.name) || complete.has(pack.name)) continue;
     try {
       const result = await engine.importStoredModel(pack, source, callbacks);
       copiedBytes += result.copiedBytes;
@@ -40,8 +42,13 @@ export async function importMissingModels(
       if (result.outcome === 'imported') imported.push(label);
       else if (result.outcome === 'incomplete') incomplete.push(label);
     } catch (e) {
-      error ??= e instanceof Error ? e.message : String(e);
-      if (hasErrorCode(e, 'E_QUOTA')) break;
+      const message = e instanceof Error ? e.message : String(e);
+      // Running out of space is what the person must hear about; it stops the rest.
+      if (hasErrorCode(e, 'E_QUOTA')) {
+        error = message;
+        break;
+      }
+      error ??= message;
     }
   }
   return { imported, incomplete, copiedBytes, error };

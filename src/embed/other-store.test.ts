@@ -47,6 +47,13 @@ async function appStore(namespace: string, chunkBytes: number, only = files.leng
   return app;
 }
 
+/** The widget's models index listing the same model (its own folder URL). */
+const listedCopy = (): IndexedModel => ({
+  id: 'micro-copy',
+  packUrl: 'http://widget.test/models/micro-copy/',
+  manifest,
+});
+
 function catalog(target: ModelStore, indexed: IndexedModel[] = []): ModelCatalog {
   return new ModelCatalog({ list: async () => indexed, indexUrl: () => 'http://app.test/models/index.json' }, target);
 }
@@ -59,7 +66,7 @@ describe('openOtherStore + importStoredModel', () => {
     expect(names.filter((n) => n?.startsWith(namespace))).toEqual([]);
   });
 
-  it('copies a pack the catalog does not list, verified, into a store of another chunk size', async () => {
+  it('copies a pack the catalog lists, verified, into a store of another chunk size', async () => {
     const app = store(64 * 1024);
     await appStore(app.namespace, app.chunkBytes);
     const other = await openOtherStore(indexedDB, app.namespace);
@@ -69,11 +76,11 @@ describe('openOtherStore + importStoredModel', () => {
 
     const target = new ModelStore(store(16 * 1024));
     const ctx = { store: target, estimate: unlimitedQuota };
-    const result = await importStoredModel(ctx, catalog(target), packs[0] as (typeof packs)[0], other);
+    const result = await importStoredModel(ctx, catalog(target, [listedCopy()]), packs[0] as (typeof packs)[0], other);
     expect(result.outcome).toBe('imported');
     expect(result.copiedBytes).toBe(files.reduce((n, f) => n + f.entry.bytes, 0));
     expect(result.model?.download.state).toBe('downloaded');
-    expect(result.model?.url).toBe('http://app.test/models/micro-copy/');
+    expect(result.model?.url).toBe('http://widget.test/models/micro-copy/');
     for (const f of files) expect(sameBytes(await readVerifiedFile(target, f.entry), f.bytes)).toBe(true);
     expect((await target.getManifest('micro-copy'))?.manifest).toEqual(manifest);
     other.close();
@@ -114,10 +121,30 @@ describe('openOtherStore + importStoredModel', () => {
     const [pack] = await other.packs();
     if (!pack) throw new Error('no pack');
     const target = new ModelStore(store(64 * 1024));
-    const result = await importStoredModel({ store: target, estimate: unlimitedQuota }, catalog(target), pack, other);
+    const result = await importStoredModel(
+      { store: target, estimate: unlimitedQuota },
+      catalog(target, [listedCopy()]),
+      pack,
+      other,
+    );
     expect(result.outcome).toBe('incomplete');
     expect(result.model?.download.state).toBe('partial');
     expect(result.copiedBytes).toBe((files[0]?.entry.bytes ?? 0) + (files[1]?.entry.bytes ?? 0));
+    other.close();
+  });
+
+  it('a pack the widget’s index does not list (added or converted on the app’s page) is not copied', async () => {
+    const app = store(64 * 1024);
+    await appStore(app.namespace, app.chunkBytes);
+    const other = await openOtherStore(indexedDB, app.namespace);
+    if (!other) throw new Error('the app store was not found');
+    const [pack] = await other.packs();
+    if (!pack) throw new Error('no pack');
+    const target = new ModelStore(store(64 * 1024));
+    const result = await importStoredModel({ store: target, estimate: unlimitedQuota }, catalog(target), pack, other);
+    expect(result).toEqual({ outcome: 'not-listed', copiedBytes: 0, model: undefined });
+    expect(await target.listManifests()).toEqual([]);
+    expect((await target.fileShas()).size).toBe(0);
     other.close();
   });
 

@@ -32,15 +32,17 @@ export interface StoredPackSource {
 /**
  * 'imported': every file is now complete in the engine's store (copied, or there already). 'incomplete': the other
  * store lacks (or holds a damaged copy of) at least one file; the ones that verified are kept. 'other-version': the
- * models index lists this model with other files, so the copy would not be the model the widget loads.
+ * models index lists this model with other files, so the copy would not be the model the widget loads. 'not-listed':
+ * the widget's models index does not list it (a model the person converted or added on var-web's page): not copied,
+ * so what they added there is neither stored for nor announced to the site embedding the widget.
  */
-export type StoreImportOutcome = 'imported' | 'incomplete' | 'other-version';
+export type StoreImportOutcome = 'imported' | 'incomplete' | 'other-version' | 'not-listed';
 
 export interface StoreImportResult {
   readonly outcome: StoreImportOutcome;
   /** Bytes copied into the engine's store (files that were there already not counted). */
   readonly copiedBytes: number;
-  /** The model as the engine lists it now; undefined for 'other-version'. */
+  /** The model as the engine lists it now; undefined for 'other-version' and 'not-listed'. */
   readonly model: ModelInfo | undefined;
 }
 

@@ -24,9 +24,10 @@ export async function importStoredModel(
   const { entries } = await catalog.entries();
   const listed = entries.find((e) => e.id === stored.name);
   // The widget loads what its catalog lists: another version's files would take space and never be read.
-  if (listed && !sameFiles(listed.manifest, stored))
-    return { outcome: 'other-version', copiedBytes: 0, model: undefined };
-  const entry = listed ?? { id: stored.name, packUrl: String(pack.packUrl), manifest: stored, offline: false };
+  // Only what the widget's own index lists: models the person converted or added on var-web's page stay there.
+  if (!listed) return { outcome: 'not-listed', copiedBytes: 0, model: undefined };
+  if (!sameFiles(listed.manifest, stored)) return { outcome: 'other-version', copiedBytes: 0, model: undefined };
+  const entry = listed;
   const { manifest } = entry;
 
   await prepareStoredPack(ctx, entry.packUrl, manifest);

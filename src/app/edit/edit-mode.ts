@@ -141,26 +141,30 @@ export function createEditMode(section: HTMLElement, deps: EditModeDeps): EditMo
     if (s.randomSeed) deps.showSeed(seed);
     const cls = chosenClass();
     const stored = model.download.state === 'downloaded';
+    // What this edit works on, fixed now: an image loaded while it runs ("Edit this" again) is for the next one.
+    const source = { image, name: imageName, mask: painter.toRgba(image.width, image.height) };
+    const editKeep = keepCanvas(image, painter, model.imageSize);
     const id = ++runs;
+    // Claimed last before the try, so whatever follows always releases the page's job.
     const release = deps.begin();
-    running = true;
-    cancelRequested = false;
-    ui.error.hidden = true;
-    ui.scale.textContent = '';
-    ui.timing.textContent = '';
-    ui.result.width = model.imageSize;
-    ui.result.height = model.imageSize;
-    ui.result.dataset.scale = '-1';
-    keep = keepCanvas(image, painter, model.imageSize);
-    strip.start(1);
-    setStatus('loading', cls ? `Starting: regenerating the region as ${cls.name}…` : 'Starting the edit…');
-    render();
     try {
+      running = true;
+      cancelRequested = false;
+      ui.error.hidden = true;
+      ui.scale.textContent = '';
+      ui.timing.textContent = '';
+      ui.result.width = model.imageSize;
+      ui.result.height = model.imageSize;
+      ui.result.dataset.scale = '-1';
+      keep = editKeep;
+      strip.start(1);
+      setStatus('loading', cls ? `Starting: regenerating the region as ${cls.name}…` : 'Starting the edit…');
+      render();
       const result = await deps.engine.edit(
         {
           modelId: model.id,
-          image,
-          mask: painter.toRgba(image.width, image.height),
+          image: source.image,
+          mask: source.mask,
           classId: cls?.id ?? null,
           seed,
           cfg: s.cfg,
@@ -186,7 +190,7 @@ export function createEditMode(section: HTMLElement, deps: EditModeDeps): EditMo
         },
       );
       if (id !== runs) return;
-      finish(result, model, cls, seed, s);
+      finish(result, model, cls, seed, s, source.name);
     } catch (error) {
       if (id !== runs) return;
       if (hasErrorCode(error, 'E_ABORTED')) {
@@ -236,6 +240,7 @@ export function createEditMode(section: HTMLElement, deps: EditModeDeps): EditMo
     cls: ImageNetClass | null,
     seed: number,
     s: ControlSettings,
+    imageName: string,
   ): void {
     const edited = result.images[0];
     if (!edited) return;
@@ -251,12 +256,15 @@ export function createEditMode(section: HTMLElement, deps: EditModeDeps): EditMo
     const fileName = `var-edit-${cls ? `${cls.id}-${slug(cls.name)}` : 'no-class'}-seed${seed}.png`;
     ui.download.download = fileName;
     ui.download.setAttribute('aria-disabled', 'true');
-    void rgbaToPngBlob(edited.rgba).then((blob) => {
-      if (downloadUrl) URL.revokeObjectURL(downloadUrl);
-      downloadUrl = URL.createObjectURL(blob);
-      ui.download.href = downloadUrl;
-      ui.download.removeAttribute('aria-disabled');
-    });
+    void rgbaToPngBlob(edited.rgba).then(
+      (blob) => {
+        if (downloadUrl) URL.revokeObjectURL(downloadUrl);
+        downloadUrl = URL.createObjectURL(blob);
+        ui.download.href = downloadUrl;
+        ui.download.removeAttribute('aria-disabled');
+      },
+      (error: unknown) => showError(error, 'The PNG could not be made'),
+    );
     deps.onResult({
       rgba: edited.rgba,
       classId: cls?.id ?? -1,

@@ -216,7 +216,9 @@ export function createModelPicker(
       // A link to a converted official model this browser does not hold yet selects the model to convert.
       const toConvert = wanted
         ? undefined
-        : officialEntries(list).find((o) => convertedPackName(o.depth, 'q4') === preferred);
+        : officialEntries(list).find(
+            (o) => convertedPackName(o.depth, 'q4') === preferred && listed(OFFICIAL_PREFIX + o.name),
+          );
       select.value = toConvert ? OFFICIAL_PREFIX + toConvert.name : ((wanted ?? defaultModel(list))?.id ?? '');
       showInfo();
       if (toConvert) return `${toConvert.name} is not in this browser yet: Download and convert it first.`;
