@@ -62,28 +62,8 @@ export async function buildQuantizerGraph(
   const downMatrix = b.input('down_matrix', 'float32', ['m', S * S]);
   const phiIdx = b.input('phi_index', 'int32', []);
 
-  // The K Phi convs stacked, so the scale picks its conv with a Gather instead of K graph branches.
-  const phiW = new Float32Array(K * C * C * 9);
-  const phiB = new Float32Array(K * C);
-  for (let k = 0; k < K; k++) {
-    phiW.set(await weights.get(`quantize.quant_resi.qresi_ls.${k}.weight`, [C, C, 3, 3]), k * C * C * 9);
-    phiB.set(await weights.get(`quantize.quant_resi.qresi_ls.${k}.bias`, [C]), k * C);
-  }
-  const phiWeights = b.initializer('quantize.quant_resi.qresi_ls.weight', 'float32', [K, C, C, 3, 3], phiW);
-  const phiBiases = b.initializer('quantize.quant_resi.qresi_ls.bias', 'float32', [K, C], phiB);
-
-  // h_up (B, C, S, S) = (U @ h_BnC)ᵀ with U = bicubic ⊗ bicubic (S², n).
-  const hUp = b.scope('upsample', () => {
-    const hBLC = b.op('MatMul', [upMatrix, hBnC]);
-    const hBCL = b.op('Transpose', [hBLC], { perm: [0, 2, 1] });
-    return b.op('Reshape', [hBCL, b.int64s([0, C, S, S])]);
-  });
-  const phi = b.scope('quant_resi', () => {
-    const w = b.op('Gather', [phiWeights, phiIdx], { axis: 0 });
-    const bias = b.op('Gather', [phiBiases, phiIdx], { axis: 0 });
-    const conv = b.op('Conv', [hUp, w, bias], { kernel_shape: [3, 3], pads: [1, 1, 1, 1] });
-    return b.op('Add', [b.op('Mul', [hUp, b.scalar(1 - r)]), b.op('Mul', [conv, b.scalar(r)])]);
-  });
+  const phiConvs = await stackedPhiConvs(b, weights, C, K);
+  const phi = upsampledPhi(b, { h: () => hBnC, upMatrix, phiConvs, phiIdx, C, S, r });
   b.op('Add', [fHat, phi], {}, { out: 'f_hat_out' });
   // next_input (B, m, C) = D @ f_hat_out flattened to (B, S², C), D = area ⊗ area (m, S²).
   b.scope('downsample', () => {
@@ -95,6 +75,55 @@ export async function buildQuantizerGraph(
   b.output('f_hat_out', 'float32', ['B', C, S, S]);
   b.output('next_input', 'float32', ['B', 'm', C]);
   return b.toModel(options);
+}
+
+/** The K shared Phi convs (`quant_resi`) stacked as two initializers, so a scale picks its conv with a Gather. */
+export async function stackedPhiConvs(
+  b: GraphBuilder,
+  weights: WeightProvider,
+  C: number,
+  K: number,
+): Promise<{ readonly weights: string; readonly biases: string }> {
+  const phiW = new Float32Array(K * C * C * 9);
+  const phiB = new Float32Array(K * C);
+  for (let k = 0; k < K; k++) {
+    phiW.set(await weights.get(`quantize.quant_resi.qresi_ls.${k}.weight`, [C, C, 3, 3]), k * C * C * 9);
+    phiB.set(await weights.get(`quantize.quant_resi.qresi_ls.${k}.bias`, [C]), k * C);
+  }
+  return {
+    weights: b.initializer('quantize.quant_resi.qresi_ls.weight', 'float32', [K, C, C, 3, 3], phiW),
+    biases: b.initializer('quantize.quant_resi.qresi_ls.bias', 'float32', [K, C], phiB),
+  };
+}
+
+/**
+ * Phi_k(h_up) = (1 − r)·h_up + r·conv3x3_k(h_up), with h_up (B, C, S, S) = (U @ h)ᵀ, U = bicubic ⊗ bicubic (S², n):
+ * the step both the quantizer and the tokenizer take. `h` makes the (B, n, C) token vectors inside the 'upsample'
+ * scope (the tokenizer gathers them from the codebook there).
+ */
+export function upsampledPhi(
+  b: GraphBuilder,
+  p: {
+    readonly h: () => string;
+    readonly upMatrix: string;
+    readonly phiConvs: { readonly weights: string; readonly biases: string };
+    readonly phiIdx: string;
+    readonly C: number;
+    readonly S: number;
+    readonly r: number;
+  },
+): string {
+  const hUp = b.scope('upsample', () => {
+    const hBLC = b.op('MatMul', [p.upMatrix, p.h()]);
+    const hBCL = b.op('Transpose', [hBLC], { perm: [0, 2, 1] });
+    return b.op('Reshape', [hBCL, b.int64s([0, p.C, p.S, p.S])]);
+  });
+  return b.scope('quant_resi', () => {
+    const w = b.op('Gather', [p.phiConvs.weights, p.phiIdx], { axis: 0 });
+    const bias = b.op('Gather', [p.phiConvs.biases, p.phiIdx], { axis: 0 });
+    const conv = b.op('Conv', [hUp, w, bias], { kernel_shape: [3, 3], pads: [1, 1, 1, 1] });
+    return b.op('Add', [b.op('Mul', [hUp, b.scalar(1 - p.r)]), b.op('Mul', [conv, b.scalar(p.r)])]);
+  });
 }
 
 /** The per-scale matrices and Phi index for step `si` (0-based) of `patchNums`. */

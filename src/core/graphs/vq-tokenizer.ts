@@ -3,7 +3,7 @@
 import type { BuiltModel, ExternalDataOptions } from '../onnx/graph-builder';
 import { GraphBuilder } from '../onnx/graph-builder';
 import { areaMatrix, bicubicMatrix, kroneckerSquare, phiIndex } from './scale-resample';
-import type { QuantizerConfig } from './vq-quantizer';
+import { type QuantizerConfig, stackedPhiConvs, upsampledPhi } from './vq-quantizer';
 import type { WeightProvider } from './weight-provider';
 
 /** ONNX graph name of the tokenizer (`graph.name`). */
@@ -53,14 +53,7 @@ export async function buildTokenizerGraph(
     [V, C],
     await weights.get('quantize.embedding.weight', [V, C]),
   );
-  const phiW = new Float32Array(K * C * C * 9);
-  const phiB = new Float32Array(K * C);
-  for (let k = 0; k < K; k++) {
-    phiW.set(await weights.get(`quantize.quant_resi.qresi_ls.${k}.weight`, [C, C, 3, 3]), k * C * C * 9);
-    phiB.set(await weights.get(`quantize.quant_resi.qresi_ls.${k}.bias`, [C]), k * C);
-  }
-  const phiWeights = b.initializer('quantize.quant_resi.qresi_ls.weight', 'float32', [K, C, C, 3, 3], phiW);
-  const phiBiases = b.initializer('quantize.quant_resi.qresi_ls.bias', 'float32', [K, C], phiB);
+  const phiConvs = await stackedPhiConvs(b, weights, C, K);
 
   const z = b.scope('downsample', () => {
     const flat = b.op('Reshape', [fRest, b.int64s([0, C, S * S])]);
@@ -73,17 +66,14 @@ export async function buildTokenizerGraph(
     const score = b.op('Sub', [b.op('Mul', [dot, b.scalar(2)]), eSq]);
     b.op('ArgMax', [score], { axis: -1, keepdims: 0 }, { out: 'ids' }); // (B, n) int64
   });
-  const hUp = b.scope('upsample', () => {
-    const h = b.op('Gather', [codebook, 'ids'], { axis: 0 }); // (B, n, C)
-    const hBLC = b.op('MatMul', [upMatrix, h]);
-    const hBCL = b.op('Transpose', [hBLC], { perm: [0, 2, 1] });
-    return b.op('Reshape', [hBCL, b.int64s([0, C, S, S])]);
-  });
-  const phi = b.scope('quant_resi', () => {
-    const w = b.op('Gather', [phiWeights, phiIdx], { axis: 0 });
-    const bias = b.op('Gather', [phiBiases, phiIdx], { axis: 0 });
-    const conv = b.op('Conv', [hUp, w, bias], { kernel_shape: [3, 3], pads: [1, 1, 1, 1] });
-    return b.op('Add', [b.op('Mul', [hUp, b.scalar(1 - r)]), b.op('Mul', [conv, b.scalar(r)])]);
+  const phi = upsampledPhi(b, {
+    h: () => b.op('Gather', [codebook, 'ids'], { axis: 0 }), // (B, n, C)
+    upMatrix,
+    phiConvs,
+    phiIdx,
+    C,
+    S,
+    r,
   });
   b.op('Add', [fHat, phi], {}, { out: 'f_hat_out' });
   b.op('Sub', [fRest, phi], {}, { out: 'f_rest_out' });
