@@ -7,7 +7,7 @@
 // half-way through the transformer weights, then a resume) fetches again.
 
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -16,43 +16,11 @@ import type { QuantVariant, SyntheticArchitecture } from '../core/pack/manifest'
 import type { ConvertProgress, ConvertRequest } from '../shared/engine-api';
 import type { LabEngine } from '../testing/lab/lab-api';
 import { labPageUrl, startTestBuildServer } from '../testing/lab/lab-server';
+import { chromiumPssBytes } from '../testing/process-pss';
 import { startHubServer } from '../testing/store/hub-server';
 import { writeSyntheticCheckpoints } from '../testing/writers/synthetic-checkpoints';
 
 const MB = 1e6;
-
-async function chromiumPssBytes(): Promise<number> {
-  const parents = new Map<number, number>();
-  for (const name of await readdir('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = await readFile(`/proc/${name}/stat`, 'utf8');
-      parents.set(Number(name), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
-    } catch {
-      // ended meanwhile
-    }
-  }
-  const mine = new Set([process.pid]);
-  for (let grew = true; grew; ) {
-    grew = false;
-    for (const [pid, ppid] of parents) {
-      if (!mine.has(pid) && mine.has(ppid)) {
-        mine.add(pid);
-        grew = true;
-      }
-    }
-  }
-  mine.delete(process.pid);
-  let kib = 0;
-  for (const pid of mine) {
-    try {
-      kib += Number(/^Pss:\s+(\d+)/m.exec(await readFile(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1] ?? 0);
-    } catch {
-      // not ours
-    }
-  }
-  return kib * 1024;
-}
 
 interface Run {
   readonly ms: number;

@@ -3,13 +3,14 @@
 // per chunk size and value kind (Blob or ArrayBuffer), and sha256 MB/s of hash-wasm, @noble/hashes and WebCrypto,
 // all in Debian's headless chromium with an on-disk profile (an incognito context keeps IndexedDB in memory).
 
-import { readdir, readFile, rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, normalize } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type CDPSession, chromium, type Page } from '@playwright/test';
+import { chromiumPssBytes } from '../testing/process-pss';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const MB = 1e6;
@@ -167,42 +168,6 @@ function serve(): Promise<Server> {
     } else res.writeHead(404).end();
   });
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
-}
-
-/** Proportional set size of every process under this one (the browser, its renderers, GPU and utility processes). */
-async function chromiumPssBytes(): Promise<number> {
-  const parents = new Map<number, number>();
-  for (const name of await readdir('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = await readFile(`/proc/${name}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      parents.set(Number(name), Number(fields[1]));
-    } catch {
-      // The process ended while we read the table.
-    }
-  }
-  const mine = new Set([process.pid]);
-  for (let grew = true; grew; ) {
-    grew = false;
-    for (const [pid, ppid] of parents) {
-      if (!mine.has(pid) && mine.has(ppid)) {
-        mine.add(pid);
-        grew = true;
-      }
-    }
-  }
-  mine.delete(process.pid);
-  let kib = 0;
-  for (const pid of mine) {
-    try {
-      const rollup = await readFile(`/proc/${pid}/smaps_rollup`, 'utf8');
-      kib += Number(/^Pss:\s+(\d+)/m.exec(rollup)?.[1] ?? 0);
-    } catch {
-      // Gone, or not ours to read.
-    }
-  }
-  return kib * 1024;
 }
 
 async function jsHeapBytes(cdp: CDPSession): Promise<number> {
