@@ -6,10 +6,12 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { encode as encodePng } from 'fast-png';
+import type { InferenceBackend } from '../core/generate/backend';
 import { fitGeometry, fitImage, fitMask } from '../core/generate/edit-input';
 import { DEMO_DEFAULTS, FID_PRESET, type SamplingOptions, validateSettings } from '../core/generate/settings';
 import type { DecodedImages } from '../core/generate/var-pipeline';
 import { VarPipeline } from '../core/generate/var-pipeline';
+import type { PackSource } from '../core/pack/pack-source';
 import { type NodeBackendName, nodeBackend } from '../node/ort-backends';
 import { openPackDir } from '../node/pack-dir';
 import { readPngPixels } from '../node/png-pixels';
@@ -65,6 +67,30 @@ function toPngs(images: DecodedImages): Uint8Array[] {
   });
 }
 
+/** --threads: undefined = all cores. */
+function threadsOption(value: string | undefined): number | undefined {
+  const threads = value === undefined ? undefined : number(value, 'threads', 1);
+  if (threads !== undefined && (!Number.isInteger(threads) || threads < 1)) {
+    throw new UsageError(`--threads must be an integer ≥ 1, got ${threads}`);
+  }
+  return threads;
+}
+
+/** The backend and the pipeline's sessions (timed), and the output folder, for a generation or an edit. */
+async function loadRun(
+  pack: PackSource,
+  values: { readonly backend: string; readonly out: string },
+  threads: number | undefined,
+): Promise<{ backend: InferenceBackend; pipeline: VarPipeline; sessionMs: number; outDir: string }> {
+  const backend = await nodeBackend(values.backend as NodeBackendName, threads);
+  const tLoad = performance.now();
+  const pipeline = await VarPipeline.load(pack, backend);
+  const sessionMs = performance.now() - tLoad;
+  const outDir = resolve(values.out);
+  await mkdir(outDir, { recursive: true });
+  return { backend, pipeline, sessionMs, outDir };
+}
+
 interface EditValues {
   readonly model: string;
   readonly image: string;
@@ -77,10 +103,7 @@ interface EditValues {
 
 /** --image/--mask: n edits (image i with seed + i), PNGs and result.json with the edit's settings. */
 async function editMain(values: EditValues, sampling: SamplingOptions, label: number | null, n: number): Promise<void> {
-  const threads = values.threads === undefined ? undefined : number(values.threads, 'threads', 1);
-  if (threads !== undefined && (!Number.isInteger(threads) || threads < 1)) {
-    throw new UsageError(`--threads must be an integer ≥ 1, got ${threads}`);
-  }
+  const threads = threadsOption(values.threads);
   // Inputs first: a bad file should not cost a model load.
   const imagePixels = await readPngPixels(resolve(values.image), 'image');
   const maskPixels = await readPngPixels(resolve(values.mask), 'mask');
@@ -100,12 +123,7 @@ async function editMain(values: EditValues, sampling: SamplingOptions, label: nu
   const mask = fitMask(maskPixels, imagePixels.width, imagePixels.height, size);
   const geometry = fitGeometry(imagePixels.width, imagePixels.height, size);
   validateSettings({ ...sampling, labels: [label ?? 0] }, { vocabSize: m.var.vocabSize, numClasses: m.numClasses });
-  const backend = await nodeBackend(values.backend as NodeBackendName, threads);
-  const tLoad = performance.now();
-  const pipeline = await VarPipeline.load(pack, backend);
-  const sessionMs = performance.now() - tLoad;
-  const outDir = resolve(values.out);
-  await mkdir(outDir, { recursive: true });
+  const { backend, pipeline, sessionMs, outDir } = await loadRun(pack, values, threads);
   await writeFile(
     join(outDir, 'input.png'),
     (toPngs({ data: image, batch: 1, size }) as Uint8Array[])[0] as Uint8Array,
@@ -230,22 +248,14 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   const labels = Array.from({ length: n }, () => cls.id);
-  const threads = values.threads === undefined ? undefined : number(values.threads, 'threads', 1);
-  if (threads !== undefined && (!Number.isInteger(threads) || threads < 1)) {
-    throw new UsageError(`--threads must be an integer ≥ 1, got ${threads}`);
-  }
+  const threads = threadsOption(values.threads);
 
   const pack = await openPackDir(resolve(values.model));
   const m = pack.manifest;
   if (cls.id >= m.numClasses)
     throw new VarError('E_BAD_CLASS', `${m.label} has ${m.numClasses} classes; ${cls.id} is outside`);
   validateSettings({ ...sampling, labels }, { vocabSize: m.var.vocabSize, numClasses: m.numClasses }); // top-k ≤ V
-  const backend = await nodeBackend(values.backend as NodeBackendName, threads);
-  const tLoad = performance.now();
-  const pipeline = await VarPipeline.load(pack, backend);
-  const sessionMs = performance.now() - tLoad;
-  const outDir = resolve(values.out);
-  await mkdir(outDir, { recursive: true });
+  const { backend, pipeline, sessionMs, outDir } = await loadRun(pack, values, threads);
   console.error(
     `${m.label}${m.randomWeights ? ' — random weights: expect noise' : ''}; class ${cls.id} "${cls.name}"; ` +
       `${n} image(s) on ${backend.name}; cfg ${sampling.cfg}, top-k ${sampling.topK}, top-p ${sampling.topP}` +
