@@ -1,6 +1,7 @@
 // The embed widget's message protocol, version 1 (these names are the contract with host pages; README "Embed it").
 // Pure: what the widget accepts from its parent, and the messages it sends. No DOM.
 
+import type { RunSettings } from '../app/run-settings';
 import type { BackendChoice } from '../shared/engine-api';
 import type { ErrorCode } from '../shared/errors';
 import { DEMO_DEFAULTS } from '../shared/sampling-presets';
@@ -77,17 +78,8 @@ export function readParentMessage(data: unknown): ParentMessage | null {
   return null;
 }
 
-export interface CheckedParams {
-  readonly model: string | undefined;
-  readonly classId: number;
-  readonly seed: number;
-  readonly count: number;
-  readonly cfg: number;
-  readonly topK: number;
-  readonly topP: number;
-  readonly moreSmooth: boolean;
-  readonly backend: BackendChoice;
-}
+/** A generate request's params once checked: the page's run settings (one seed, no "new seed every run"). */
+export type CheckedParams = Omit<RunSettings, 'modelId' | 'randomSeed'> & { readonly model: string | undefined };
 
 /** The field that is wrong and why, for the error reply (E_BAD_SETTINGS / E_BAD_CLASS naming it). */
 export interface ParamsProblem {
